@@ -36,7 +36,7 @@ public final class Parallel {
      */
     public static void forRange(int n, long totalWork, RangeBody body) {
         int t = threads;
-        if (t <= 1 || n <= 1 || totalWork < MIN_PARALLEL_WORK || ForkJoinPool.inForkJoinPool()) {
+        if (t <= 1 || n <= 1 || totalWork < MIN_PARALLEL_WORK || java.util.concurrent.ForkJoinTask.inForkJoinPool()) {
             body.run(0, n);
             return;
         }

@@ -1,0 +1,42 @@
+package dev.tessera;
+
+import java.util.Arrays;
+
+/** An immutable tensor shape; prints as PyTorch's {@code torch.Size}: {@code Size([128, 20])}. */
+public final class Size {
+    private final long[] dims;
+
+    public Size(long... dims) { this.dims = dims.clone(); }
+
+    public static Size of(long... dims) { return new Size(dims); }
+
+    /** Size of dimension {@code i}; negative indices count from the end. */
+    public long get(int i) {
+        int d = i < 0 ? i + dims.length : i;
+        if (d < 0 || d >= dims.length)
+            throw new IndexOutOfBoundsException("Size.get: index " + i + " out of range for " + this);
+        return dims[d];
+    }
+
+    public int dim() { return dims.length; }
+
+    /** Product of all dimensions (1 for a 0-dim shape). */
+    public long numel() { return numel(dims); }
+
+    public long[] toArray() { return dims.clone(); }
+
+    static long numel(long[] dims) {
+        long n = 1;
+        for (long d : dims) n *= d;
+        return n;
+    }
+
+    @Override public boolean equals(Object o) { return o instanceof Size s && Arrays.equals(dims, s.dims); }
+    @Override public int hashCode() { return Arrays.hashCode(dims); }
+
+    @Override public String toString() {
+        StringBuilder sb = new StringBuilder("Size([");
+        for (int i = 0; i < dims.length; i++) sb.append(i == 0 ? "" : ", ").append(dims[i]);
+        return sb.append("])").toString();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.tessera.autograd;
+
+import dev.tessera.Tensor;
+import dev.tessera.TesseraException;
+
+/**
+ * One recorded op in the graph: its PyTorch name (e.g. {@code MulBackward0}), the inputs the
+ * gradient flows to, and the backward function from the output's gradient to one gradient per
+ * input (null where an input needs none). Tensors saved for backward are checked against the
+ * version they had when saved, so an in-place change after saving fails loudly.
+ */
+public final class Node {
+    /** grad of the output → grads of the inputs, in input order. */
+    @FunctionalInterface
+    public interface BackwardFn { Tensor[] apply(Tensor grad); }
+
+    String name;
+    final Tensor[] inputs;
+    private BackwardFn backward;
+    private final Tensor[] saved;
+    private final int[] savedVersions;
+
+    Node(String name, Tensor[] inputs, BackwardFn backward, Tensor[] saved) {
+        this.name = name;
+        this.inputs = inputs;
+        this.backward = backward;
+        this.saved = saved;
+        this.savedVersions = new int[saved.length];
+        for (int i = 0; i < saved.length; i++) savedVersions[i] = saved[i].version();
+    }
+
+    public String name() { return name; }
+
+    Tensor[] run(Tensor grad) {
+        if (backward == null)
+            throw new TesseraException("Trying to backward through the graph a second time (or directly access saved "
+                    + "tensors after they have already been freed). Saved intermediate values of the graph are freed "
+                    + "when you call .backward(). Specify retainGraph=true if you need to backward a second time.");
+        for (int i = 0; i < saved.length; i++)
+            if (saved[i].version() != savedVersions[i])
+                throw new TesseraException("one of the variables needed for gradient computation has been modified by an "
+                        + "inplace operation: [" + saved[i].dtype().torchName() + " " + saved[i].shape() + "], which is an input "
+                        + "or output of " + name + "; is at version " + saved[i].version() + "; expected version "
+                        + savedVersions[i] + " instead.");
+        return backward.apply(grad);
+    }
+
+    void release() { backward = null; }
+}

@@ -1,0 +1,68 @@
+package dev.tessera.backend;
+
+import dev.tessera.DType;
+import dev.tessera.Device;
+
+/**
+ * The kernels a device provides. Autograd, layers and optimizers are written once, above this
+ * interface, out of these calls. Callers check arguments and allocate {@code out}; a backend
+ * sees views, never Tensors. Unless a method says otherwise, {@code out} is contiguous and does
+ * not overlap the inputs.
+ */
+public interface Backend {
+    Device device();
+
+    /** A new buffer; contents are zero on the CPU and unspecified elsewhere. */
+    Storage allocate(DType dtype, long numel);
+
+    /** A new buffer holding a copy of a host array (float[], double[], long[] or boolean[]). */
+    Storage fromHost(Object array);
+
+    /** The view's elements in row-major order, as a new host array of its dtype. */
+    Object toHost(View src);
+
+    /** dst = src elementwise, same shape, converting dtype; dst may be any strided view. */
+    void copy(View src, View dst);
+
+    /** Every element of dst (any strided view) set to value. */
+    void fill(View dst, double value);
+
+    /** out = op(x); x and out of one floating dtype and shape. */
+    void unary(UnaryOp op, View x, View out);
+
+    /** out = a op b; a and b share a dtype and out's shape (broadcast as stride 0). */
+    void binary(BinaryOp op, View a, View b, View out);
+
+    /** out = cond ? a : b; cond BOOL; a, b of out's dtype; all of out's shape. */
+    void where(View cond, View a, View b, View out);
+
+    /** out[i] = op over j of x[i, j]; x is a 2-D strided view [outer, inner], out is [outer]. */
+    void reduce(ReduceOp op, View x, View out);
+
+    /** Batched product: a [B, m, k] and b [B, k, n] with any strides (stride-0 batch allowed), out [B, m, n]. */
+    void matmul(View a, View b, View out);
+
+    /** Softmax (or log-softmax) along the last axis of contiguous [rows, n] views. */
+    void softmax(View x, View out, boolean log);
+
+    /** x [N, C, H, W] (any strides) to columns [N, C*kh*kw, outH*outW]. */
+    void im2col(View x, ConvGeometry g, View cols);
+
+    /** The adjoint of im2col: sums columns [N, C*kh*kw, outH*outW] back into out [N, C, H, W]. */
+    void col2im(View cols, ConvGeometry g, View out);
+
+    /**
+     * out[i, :] = table[index[i], :]; table [rows, d] contiguous, index INT64 [m] contiguous.
+     * Throws {@code index out of range in self} before writing when an index is outside [0, rows).
+     */
+    void indexSelect(View table, View index, View out);
+
+    /** out[index[i], :] += src[i, :]; out [rows, d] contiguous, modified in place. */
+    void indexAdd(View src, View index, View out);
+
+    /** Fills out with U[lo, hi) (floating dtypes), from a generator seeded with {@code seed}. */
+    void uniform(View out, double lo, double hi, long seed);
+
+    /** Fills out with N(mean, std²), from a generator seeded with {@code seed}. */
+    void normal(View out, double mean, double std, long seed);
+}

@@ -1,0 +1,25 @@
+package dev.tessera.backend;
+
+import dev.tessera.DType;
+import dev.tessera.Device;
+
+/**
+ * A flat buffer of {@code numel} elements of one dtype on one device. Views of a tensor share
+ * one Storage, and with it the version counter that autograd uses to detect in-place changes
+ * to saved tensors.
+ */
+public abstract class Storage {
+    private final DType dtype;
+    private final long numel;
+    private int version;
+
+    protected Storage(DType dtype, long numel) { this.dtype = dtype; this.numel = numel; }
+
+    public final DType dtype() { return dtype; }
+    public final long numel() { return numel; }
+    public abstract Device device();
+
+    /** How many in-place writes this storage has seen. */
+    public final int version() { return version; }
+    public final void bumpVersion() { version++; }
+}

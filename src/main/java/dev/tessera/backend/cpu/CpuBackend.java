@@ -1,0 +1,392 @@
+package dev.tessera.backend.cpu;
+
+import dev.tessera.DType;
+import dev.tessera.Device;
+import dev.tessera.TesseraException;
+import dev.tessera.backend.Backend;
+import dev.tessera.backend.BinaryOp;
+import dev.tessera.backend.ConvGeometry;
+import dev.tessera.backend.ReduceOp;
+import dev.tessera.backend.Storage;
+import dev.tessera.backend.UnaryOp;
+import dev.tessera.backend.View;
+import java.util.SplittableRandom;
+
+/**
+ * The host backend over Java arrays. FLOAT32 arithmetic on unit-stride rows has tight loops the
+ * JIT vectorises; every other case goes through one generic path that computes in double
+ * (exact for FLOAT32/FLOAT64, and for INT64 values up to 2^53).
+ */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    @Override public Device device() { return Device.CPU; }
+
+    @Override public Storage allocate(DType dtype, long numel) { return CpuStorage.allocate(dtype, numel); }
+
+    @Override public Storage fromHost(Object array) {
+        if (array instanceof float[] a) return new CpuStorage(DType.FLOAT32, a.clone(), a.length);
+        if (array instanceof double[] a) return new CpuStorage(DType.FLOAT64, a.clone(), a.length);
+        if (array instanceof long[] a) return new CpuStorage(DType.INT64, a.clone(), a.length);
+        if (array instanceof boolean[] a) return new CpuStorage(DType.BOOL, a.clone(), a.length);
+        throw new IllegalArgumentException("fromHost: unsupported array type " + array.getClass().getSimpleName());
+    }
+
+    static Object arrayOf(View v) { return ((CpuStorage) v.storage()).array; }
+
+    @Override public Object toHost(View src) {
+        CpuStorage out = CpuStorage.allocate(src.dtype(), src.numel());
+        copy(src, new View(out, 0, src.shape(), contiguousStrides(src.shape())));
+        return out.array;
+    }
+
+    static long[] contiguousStrides(long[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]; }
+        return s;
+    }
+
+    // ---- element access for the generic path ----
+
+    static double get(Object a, int i) {
+        if (a instanceof float[] f) return f[i];
+        if (a instanceof double[] d) return d[i];
+        if (a instanceof long[] l) return l[i];
+        return ((boolean[]) a)[i] ? 1 : 0;
+    }
+
+    static void set(Object a, int i, double v) {
+        if (a instanceof float[] f) f[i] = (float) v;
+        else if (a instanceof double[] d) d[i] = v;
+        else if (a instanceof long[] l) l[i] = (long) v;
+        else ((boolean[]) a)[i] = v != 0;
+    }
+
+    @Override public void copy(View src, View dst) {
+        Object s = arrayOf(src), d = arrayOf(dst);
+        Strided it = new Strided(dst.shape(), dst, src);
+        int sd = it.s0, ss = it.s1;
+        if (s.getClass() == d.getClass() && sd == 1 && ss == 1) {
+            it.forEachRow((od, os, unused, len) -> System.arraycopy(s, os, d, od, len));
+        } else if (s instanceof float[] sf && d instanceof float[] df) {
+            it.forEachRow((od, os, unused, len) -> { for (int j = 0; j < len; j++) df[od + j * sd] = sf[os + j * ss]; });
+        } else if (s instanceof long[] sl && d instanceof long[] dl) {   // exact beyond 2^53
+            it.forEachRow((od, os, unused, len) -> { for (int j = 0; j < len; j++) dl[od + j * sd] = sl[os + j * ss]; });
+        } else {
+            it.forEachRow((od, os, unused, len) -> { for (int j = 0; j < len; j++) set(d, od + j * sd, get(s, os + j * ss)); });
+        }
+    }
+
+    @Override public void fill(View dst, double value) {
+        Object d = arrayOf(dst);
+        Strided it = new Strided(dst.shape(), dst);
+        int sd = it.s0;
+        if (d instanceof float[] f && sd == 1) {
+            float v = (float) value;
+            it.forEachRow((o, u1, u2, len) -> java.util.Arrays.fill(f, o, o + len, v));
+        } else {
+            it.forEachRow((o, u1, u2, len) -> { for (int j = 0; j < len; j++) set(d, o + j * sd, value); });
+        }
+    }
+
+    // ---- elementwise ----
+
+    @Override public void unary(UnaryOp op, View x, View out) {
+        Object xs = arrayOf(x), os = arrayOf(out);
+        Strided it = new Strided(out.shape(), out, x);
+        int so = it.s0, sx = it.s1;
+        if (xs instanceof float[] xf && os instanceof float[] of && so == 1 && sx == 1 && op == UnaryOp.RELU) {
+            it.forEachRow((o, i, u, len) -> { for (int j = 0; j < len; j++) of[o + j] = Math.max(xf[i + j], 0f); });
+            return;
+        }
+        it.forEachRow((o, i, u, len) -> {
+            for (int j = 0; j < len; j++) set(os, o + j * so, Scalar.unary(op, get(xs, i + j * sx)));
+        });
+    }
+
+    @Override public void binary(BinaryOp op, View a, View b, View out) {
+        Object as = arrayOf(a), bs = arrayOf(b), os = arrayOf(out);
+        Strided it = new Strided(out.shape(), out, a, b);
+        if (as instanceof float[] af && bs instanceof float[] bf && os instanceof float[] of
+                && it.s0 == 1 && it.s1 == 1 && (it.s2 == 1 || it.s2 == 0) && op.ordinal() <= BinaryOp.DIV.ordinal()) {
+            binaryFloatRows(op, af, bf, of, it);
+            return;
+        }
+        int so = it.s0, sa = it.s1, sb = it.s2;
+        it.forEachRow((o, i, k, len) -> {
+            for (int j = 0; j < len; j++) set(os, o + j * so, Scalar.binary(op, get(as, i + j * sa), get(bs, k + j * sb)));
+        });
+    }
+
+    /** Unit-stride float rows (b may be a broadcast scalar along the row): loops C2 vectorises. */
+    private static void binaryFloatRows(BinaryOp op, float[] a, float[] b, float[] o, Strided it) {
+        boolean bScalar = it.s2 == 0;
+        it.forEachRow((oo, ao, bo, len) -> {
+            if (bScalar) {
+                float bv = b[bo];
+                switch (op) {
+                    case ADD -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] + bv; }
+                    case SUB -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] - bv; }
+                    case MUL -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] * bv; }
+                    default -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] / bv; }
+                }
+            } else {
+                switch (op) {
+                    case ADD -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] + b[bo + j]; }
+                    case SUB -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] - b[bo + j]; }
+                    case MUL -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] * b[bo + j]; }
+                    default -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] / b[bo + j]; }
+                }
+            }
+        });
+    }
+
+    @Override public void where(View cond, View a, View b, View out) {
+        boolean[] c = (boolean[]) arrayOf(cond);
+        Object as = arrayOf(a), bs = arrayOf(b), os = arrayOf(out);
+        long[] shape = out.shape();
+        // Strided takes three operands; iterate cond separately with the same merged geometry by
+        // first materialising it against out's shape (it is BOOL, so the copy is cheap).
+        boolean[] cc = (boolean[]) toHost(cond);
+        Strided it = new Strided(shape, out, a, b);
+        int so = it.s0, sa = it.s1, sb = it.s2;
+        // out is contiguous, so its offset is the row-major index into cc.
+        it.forEachRow((o, i, k, len) -> {
+            for (int j = 0; j < len; j++) {
+                int oi = o + j * so;
+                set(os, oi, cc[oi - (int) out.offset()] ? get(as, i + j * sa) : get(bs, k + j * sb));
+            }
+        });
+    }
+
+    // ---- reductions ----
+
+    @Override public void reduce(ReduceOp op, View x, View out) {
+        Object xs = arrayOf(x), os = arrayOf(out);
+        int outer = (int) x.shape()[0], inner = (int) x.shape()[1];
+        int xo = (int) x.offset(), so = (int) x.strides()[0], si = (int) x.strides()[1];
+        int oo = (int) out.offset(), sout = (int) out.strides()[0];
+        Parallel.forRange(outer, (long) outer * inner, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int base = xo + r * so;
+                double result;
+                if (op == ReduceOp.SUM) {
+                    double acc = 0;
+                    if (xs instanceof float[] f && si == 1) for (int j = 0; j < inner; j++) acc += f[base + j];
+                    else for (int j = 0; j < inner; j++) acc += get(xs, base + j * si);
+                    result = acc;
+                } else {
+                    boolean max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
+                    double best = get(xs, base);
+                    int bestIdx = 0;
+                    for (int j = 1; j < inner && !Double.isNaN(best); j++) {   // NaN wins, as in PyTorch
+                        double v = get(xs, base + j * si);
+                        if (Double.isNaN(v) || (max ? v > best : v < best)) { best = v; bestIdx = j; }
+                    }
+                    result = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN ? bestIdx : best;
+                }
+                set(os, oo + r * sout, result);
+            }
+        });
+    }
+
+    // ---- matmul ----
+
+    @Override public void matmul(View a, View b, View out) {
+        long[] as = a.shape(), bs = b.shape();
+        int batch = (int) as[0], m = (int) as[1], k = (int) as[2], n = (int) bs[2];
+        Operand pa = Operand.of(a), pb = Operand.of(b);
+        Object oa = arrayOf(out);
+        int mn = m * n, oOff = (int) out.offset();
+        long flopsPerMatrix = (long) m * n * Math.max(k, 1);
+        boolean parallelInside = flopsPerMatrix >= Parallel.MIN_PARALLEL_WORK;
+        Parallel.RangeBody body = (from, to) -> {
+            for (int i = from; i < to; i++) {
+                int ao = pa.offset + i * pa.batchStride, bo = pb.offset + i * pb.batchStride, co = oOff + i * mn;
+                if (oa instanceof float[] c)
+                    Gemm.sgemm(pa.trans, pb.trans, m, n, k, (float[]) pa.array, ao, pa.ld, (float[]) pb.array, bo, pb.ld, c, co, n, false);
+                else if (oa instanceof double[] c)
+                    Gemm.dgemm(pa.trans, pb.trans, m, n, k, (double[]) pa.array, ao, pa.ld, (double[]) pb.array, bo, pb.ld, c, co, n, false);
+                else
+                    naiveMatmul(pa, ao, pb, bo, oa, co, m, n, k);
+            }
+        };
+        if (parallelInside) body.run(0, batch);
+        else Parallel.forRange(batch, flopsPerMatrix * batch, body);
+    }
+
+    /** A matrix operand as GEMM wants it: row-major with a leading dimension, or its transpose. */
+    private record Operand(Object array, int offset, int batchStride, boolean trans, int ld) {
+        static Operand of(View v) {
+            long[] st = v.strides(), sh = v.shape();
+            if (st[2] == 1 || sh[2] == 1) return new Operand(arrayOf(v), (int) v.offset(), (int) st[0], false, (int) Math.max(st[1], sh[2]));
+            if (st[1] == 1 || sh[1] == 1) return new Operand(arrayOf(v), (int) v.offset(), (int) st[0], true, (int) Math.max(st[2], sh[1]));
+            // Neither axis is unit-stride: pack it (rare: e.g. a strided slice of a strided slice).
+            Object packed = INSTANCE.toHost(v);
+            return new Operand(packed, 0, (int) (sh[1] * sh[2]), false, (int) sh[2]);
+        }
+    }
+
+    private static void naiveMatmul(Operand a, int ao, Operand b, int bo, Object out, int co, int m, int n, int k) {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++) {
+                double acc = 0;
+                for (int p = 0; p < k; p++) {
+                    int ai = a.trans ? ao + p * a.ld + i : ao + i * a.ld + p;
+                    int bi = b.trans ? bo + j * b.ld + p : bo + p * b.ld + j;
+                    acc += get(a.array, ai) * get(b.array, bi);
+                }
+                set(out, co + i * n + j, acc);
+            }
+    }
+
+    // ---- softmax ----
+
+    @Override public void softmax(View x, View out, boolean log) {
+        int rows = (int) x.shape()[0], n = (int) x.shape()[1];
+        int xo = (int) x.offset(), oo = (int) out.offset();
+        Object xs = arrayOf(x), os = arrayOf(out);
+        Parallel.forRange(rows, (long) rows * n * 4, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xb = xo + r * n, ob = oo + r * n;
+                if (xs instanceof float[] xf && os instanceof float[] of) softmaxRow(xf, xb, of, ob, n, log);
+                else {
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) max = Math.max(max, get(xs, xb + j));
+                    double sum = 0;
+                    for (int j = 0; j < n; j++) sum += Math.exp(get(xs, xb + j) - max);
+                    double logSum = Math.log(sum);
+                    for (int j = 0; j < n; j++) {
+                        double shifted = get(xs, xb + j) - max;
+                        set(os, ob + j, log ? shifted - logSum : Math.exp(shifted) / sum);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void softmaxRow(float[] x, int xb, float[] o, int ob, int n, boolean log) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, x[xb + j]);
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(x[xb + j] - max);
+            if (!log) o[ob + j] = e;
+            sum += e;
+        }
+        if (log) {
+            float shift = (float) (max + Math.log(sum));
+            for (int j = 0; j < n; j++) o[ob + j] = x[xb + j] - shift;
+        } else {
+            float inv = (float) (1.0 / sum);
+            for (int j = 0; j < n; j++) o[ob + j] *= inv;
+        }
+    }
+
+    // ---- sliding windows ----
+
+    @Override public void im2col(View x, ConvGeometry g, View cols) {
+        Object xs = arrayOf(x), cs = arrayOf(cols);
+        int c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
+        int kh = g.kh(), kw = g.kw(), l = oh * ow;
+        long[] st = x.strides();
+        int sn = (int) st[0], sc = (int) st[1], sh = (int) st[2], sw = (int) st[3], xo = (int) x.offset(), co = (int) cols.offset();
+        int planes = (int) g.n() * c;
+        Parallel.forRange(planes, (long) planes * kh * kw * l, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int ni = p / c, ci = p % c;
+                int xBase = xo + ni * sn + ci * sc;
+                for (int ki = 0; ki < kh; ki++)
+                    for (int kj = 0; kj < kw; kj++) {
+                        int row = co + ((ni * c + ci) * kh * kw + ki * kw + kj) * l;
+                        for (int oi = 0; oi < oh; oi++) {
+                            int hi = oi * g.sh() - g.ph() + ki * g.dh();
+                            int rowOff = row + oi * ow;
+                            if (hi < 0 || hi >= h) { for (int oj = 0; oj < ow; oj++) set(cs, rowOff + oj, g.padValue()); continue; }
+                            if (xs instanceof float[] xf && cs instanceof float[] cf) {
+                                for (int oj = 0; oj < ow; oj++) {
+                                    int wi = oj * g.sw() - g.pw() + kj * g.dw();
+                                    cf[rowOff + oj] = wi < 0 || wi >= w ? (float) g.padValue() : xf[xBase + hi * sh + wi * sw];
+                                }
+                            } else {
+                                for (int oj = 0; oj < ow; oj++) {
+                                    int wi = oj * g.sw() - g.pw() + kj * g.dw();
+                                    set(cs, rowOff + oj, wi < 0 || wi >= w ? g.padValue() : get(xs, xBase + hi * sh + wi * sw));
+                                }
+                            }
+                        }
+                    }
+            }
+        });
+    }
+
+    @Override public void col2im(View cols, ConvGeometry g, View out) {
+        Object cs = arrayOf(cols), os = arrayOf(out);
+        int c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
+        int kh = g.kh(), kw = g.kw(), l = oh * ow, co = (int) cols.offset(), oo = (int) out.offset();
+        int planes = (int) g.n() * c;
+        fill(out, 0);
+        // Each (n, c) plane of out is written by one thread only, so planes are independent.
+        Parallel.forRange(planes, (long) planes * kh * kw * l, (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int outBase = oo + p * h * w;
+                for (int ki = 0; ki < kh; ki++)
+                    for (int kj = 0; kj < kw; kj++) {
+                        int row = co + (p * kh * kw + ki * kw + kj) * l;
+                        for (int oi = 0; oi < oh; oi++) {
+                            int hi = oi * g.sh() - g.ph() + ki * g.dh();
+                            if (hi < 0 || hi >= h) continue;
+                            for (int oj = 0; oj < ow; oj++) {
+                                int wi = oj * g.sw() - g.pw() + kj * g.dw();
+                                if (wi < 0 || wi >= w) continue;
+                                int t = outBase + hi * w + wi;
+                                set(os, t, get(os, t) + get(cs, row + oi * ow + oj));
+                            }
+                        }
+                    }
+            }
+        });
+    }
+
+    // ---- gather / scatter ----
+
+    @Override public void indexSelect(View table, View index, View out) {
+        long[] idx = (long[]) arrayOf(index);
+        int rows = (int) table.shape()[0], d = (int) table.shape()[1], m = (int) index.numel(), io = (int) index.offset();
+        for (int i = 0; i < m; i++)
+            if (idx[io + i] < 0 || idx[io + i] >= rows) throw new TesseraException("index out of range in self");
+        Object ts = arrayOf(table), os = arrayOf(out);
+        int to = (int) table.offset(), oo = (int) out.offset();
+        for (int i = 0; i < m; i++) System.arraycopy(ts, to + (int) idx[io + i] * d, os, oo + i * d, d);
+    }
+
+    @Override public void indexAdd(View src, View index, View out) {
+        long[] idx = (long[]) arrayOf(index);
+        int d = (int) out.shape()[1], m = (int) index.numel(), io = (int) index.offset();
+        Object ss = arrayOf(src), os = arrayOf(out);
+        int so = (int) src.offset(), oo = (int) out.offset();
+        for (int i = 0; i < m; i++) {
+            int dst = oo + (int) idx[io + i] * d, s = so + i * d;
+            for (int j = 0; j < d; j++) set(os, dst + j, get(os, dst + j) + get(ss, s + j));
+        }
+    }
+
+    // ---- random ----
+
+    @Override public void uniform(View out, double lo, double hi, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Object os = arrayOf(out);
+        int n = (int) out.numel(), o = (int) out.offset();
+        for (int i = 0; i < n; i++) set(os, o + i, lo + (hi - lo) * rng.nextDouble());
+    }
+
+    @Override public void normal(View out, double mean, double std, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        Object os = arrayOf(out);
+        int n = (int) out.numel(), o = (int) out.offset();
+        for (int i = 0; i < n; i++) set(os, o + i, mean + std * rng.nextGaussian());
+    }
+}

@@ -1,0 +1,119 @@
+package dev.tessera.ops;
+
+import dev.tessera.Tensor;
+import dev.tessera.TesseraException;
+import dev.tessera.autograd.Autograd;
+import dev.tessera.backend.ConvGeometry;
+import java.util.Arrays;
+
+/**
+ * Convolution and pooling, built on one differentiable sliding-window op ({@link #unfold}, the
+ * im2col kernel, whose backward is col2im) and the batched GEMM: conv = weight @ unfold(x) + bias;
+ * max/avg pooling = max/mean over the window axis of unfold(x). Their backward passes are the
+ * composition of those ops' backward passes.
+ */
+public final class Conv {
+    private Conv() {}
+
+    /**
+     * x [N, C, H, W] → columns [N, C·kh·kw, outH·outW] (PyTorch's {@code F.unfold}); positions
+     * outside the image read {@code g.padValue()}, and their gradient is dropped.
+     */
+    public static Tensor unfold(Tensor x, ConvGeometry g) {
+        long l = g.outH() * g.outW();
+        Tensor cols = Creation.empty(new long[] {g.n(), g.c() * g.kh() * g.kw(), l}, x.dtype(), x.device());
+        x.backend().im2col(x.raw(), g, cols.raw());
+        long[] shape = x.shape().toArray();
+        return Autograd.record(cols, "Im2ColBackward0", new Tensor[] {x}, grad -> {
+            Tensor dx = Creation.empty(shape, grad.dtype(), grad.device());
+            Tensor gc = grad.contiguous();
+            grad.backend().col2im(gc.raw(), g, dx.raw());
+            return new Tensor[] {dx};
+        });
+    }
+
+    /**
+     * 2-D convolution (cross-correlation, as PyTorch). x [N, C, H, W] (or unbatched [C, H, W]),
+     * weight [OC, C/groups, kh, kw], bias [OC] or null → [N, OC, outH, outW] with
+     * outH = ⌊(H + 2·padH − dilH·(kh−1) − 1) / strideH⌋ + 1.
+     */
+    public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        if (x.dim() == 3) return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+        if (x.dim() != 4)
+            throw new TesseraException("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: " + shapeList(x));
+        if (weight.dim() != 4) throw new TesseraException("conv2d: weight should be 4-D [out_channels, in_channels/groups, kH, kW], got " + shapeList(weight));
+        checkPositive("conv2d", "stride", stride);
+        checkPositive("conv2d", "dilation", dilation);
+        if (padding[0] < 0 || padding[1] < 0) throw new TesseraException("conv2d: negative padding is not supported, got " + Arrays.toString(padding));
+        if (groups < 1) throw new TesseraException("conv2d: non-positive groups is not supported, got " + groups);
+        long n = x.size(0), c = x.size(1), oc = weight.size(0), kh = weight.size(2), kw = weight.size(3);
+        if (weight.size(1) * groups != c)
+            throw new TesseraException("Given groups=" + groups + ", weight of size " + shapeList(weight) + ", expected input" + shapeList(x)
+                    + " to have " + weight.size(1) * groups + " channels, but got " + c + " channels instead");
+        if (oc % groups != 0) throw new TesseraException("conv2d: out_channels (" + oc + ") must be divisible by groups (" + groups + ")");
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != oc))
+            throw new TesseraException("Given weight of size " + shapeList(weight) + ", expected bias to be 1-dimensional with " + oc + " elements, but got bias of size " + shapeList(bias) + " instead");
+        Elementwise.checkSameDevice(x, weight);
+        if (x.dtype() != weight.dtype())
+            throw new TesseraException("Input type (" + x.dtype().torchName() + ") and weight type (" + weight.dtype().torchName() + ") should be the same");
+        ConvGeometry g = new ConvGeometry(n, c, x.size(2), x.size(3), (int) kh, (int) kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], 0);
+        checkOutputSize("conv2d", x, g);
+        long cg = c / groups * kh * kw, l = g.outH() * g.outW();
+        Tensor cols = unfold(x, g).view(n, groups, cg, l);
+        Tensor out = weight.reshape(groups, oc / groups, cg).matmul(cols).view(n, oc, g.outH(), g.outW());
+        if (bias != null) out = out.add(bias.view(1, oc, 1, 1));
+        return Autograd.relabel(out, "ConvolutionBackward0");
+    }
+
+    /** 1-D convolution: x [N, C, L] (or [C, L]), weight [OC, C/groups, k]; conv2d over a height of 1. */
+    public static Tensor conv1d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
+        if (x.dim() == 2) return conv1d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+        if (x.dim() != 3)
+            throw new TesseraException("Expected 2D (unbatched) or 3D (batched) input to conv1d, but got input of size: " + shapeList(x));
+        if (weight.dim() != 3) throw new TesseraException("conv1d: weight should be 3-D [out_channels, in_channels/groups, k], got " + shapeList(weight));
+        Tensor out = conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, new int[] {1, stride}, new int[] {0, padding}, new int[] {1, dilation}, groups);
+        return Autograd.relabel(out.squeeze(2), "ConvolutionBackward0");
+    }
+
+    /** Max over each kh×kw window (padding reads −∞); stride defaults to the kernel size. */
+    public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        return pool(x, kernel, stride, padding, true);
+    }
+
+    /** Mean over each window, padding counted as zeros (PyTorch's count_include_pad=True). */
+    public static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
+        return pool(x, kernel, stride, padding, false);
+    }
+
+    private static Tensor pool(Tensor x, int[] kernel, int[] strideIn, int[] padding, boolean max) {
+        String op = max ? "max_pool2d" : "avg_pool2d";
+        if (x.dim() == 3) return pool(x.unsqueeze(0), kernel, strideIn, padding, max).squeeze(0);
+        if (x.dim() != 4) throw new TesseraException(op + ": Expected 3D or 4D (batch mode) tensor for input, got " + shapeList(x));
+        int[] stride = strideIn == null ? kernel : strideIn;
+        checkPositive(op, "kernel_size", kernel);
+        checkPositive(op, "stride", stride);
+        for (int i = 0; i < 2; i++)
+            if (padding[i] < 0 || padding[i] > kernel[i] / 2)
+                throw new TesseraException(op + ": pad should be at most half of effective kernel size, but got pad=" + padding[i] + ", kernel_size=" + kernel[i] + " and dilation=1");
+        long n = x.size(0), c = x.size(1);
+        ConvGeometry g = new ConvGeometry(n, c, x.size(2), x.size(3), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1,
+                max ? Double.NEGATIVE_INFINITY : 0);
+        checkOutputSize(op, x, g);
+        Tensor windows = unfold(x, g).view(n, c, (long) kernel[0] * kernel[1], g.outH() * g.outW());
+        Tensor out = (max ? windows.max(2) : windows.mean(2)).view(n, c, g.outH(), g.outW());
+        return Autograd.relabel(out, max ? "MaxPool2DWithIndicesBackward0" : "AvgPool2DBackward0");
+    }
+
+    private static void checkOutputSize(String op, Tensor x, ConvGeometry g) {
+        if (g.outH() < 1 || g.outW() < 1)
+            throw new TesseraException(op + ": Calculated padded input size per channel: (" + (g.h() + 2L * g.ph()) + " x " + (g.w() + 2L * g.pw())
+                    + "). Kernel size: (" + ((long) g.dh() * (g.kh() - 1) + 1) + " x " + ((long) g.dw() * (g.kw() - 1) + 1)
+                    + "). Kernel size can't be greater than actual input size");
+    }
+
+    private static void checkPositive(String op, String what, int[] v) {
+        for (int i : v) if (i < 1) throw new TesseraException(op + ": non-positive " + what + " is not supported, got " + Arrays.toString(v));
+    }
+
+    static String shapeList(Tensor t) { return Arrays.toString(t.shape().toArray()); }
+}

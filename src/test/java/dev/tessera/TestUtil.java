@@ -1,0 +1,38 @@
+package dev.tessera;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.Arrays;
+
+/** The one closeness assertion every test uses: shape, then dtype, then values (NaN fails). */
+public final class TestUtil {
+    private TestUtil() {}
+
+    public static void assertClose(Tensor actual, double[] expected, long[] expectedShape, double rtol, double atol) {
+        assertEquals(Size.of(expectedShape), actual.shape(), "shape");
+        double[] a = actual.toDoubleArray();
+        assertEquals(expected.length, a.length, "numel");
+        for (int i = 0; i < a.length; i++)
+            if (!(Math.abs(a[i] - expected[i]) <= atol + rtol * Math.abs(expected[i])) && !(Double.isNaN(expected[i]) && Double.isNaN(a[i]))
+                    && !(a[i] == expected[i]))
+                fail("at flat index " + i + " of " + Arrays.toString(expectedShape) + ": actual " + a[i] + " expected " + expected[i]);
+    }
+
+    public static void assertClose(Tensor actual, Tensor expected, double rtol, double atol) {
+        assertEquals(expected.dtype(), actual.dtype(), "dtype");
+        assertClose(actual, expected.toDoubleArray(), expected.shape().toArray(), rtol, atol);
+    }
+
+    /** Seeded random doubles in [-1, 1). */
+    public static double[] randomDoubles(java.util.Random rng, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) v[i] = rng.nextDouble() * 2 - 1;
+        return v;
+    }
+
+    /** A seeded FLOAT64 tensor of uniform values in [-1, 1). */
+    public static Tensor random64(java.util.Random rng, long... shape) {
+        return Tensor.of(randomDoubles(rng, (int) Size.of(shape).numel()), shape);
+    }
+}
