@@ -1,0 +1,183 @@
+package dev.tessera.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float32 GEMM with the Vector API (Goto-style): B is packed a panel of KC×NC at a time into
+ * strips NR wide (k-major), A a strip of MR rows at a time (k-major), and a register tile of
+ * MR×2 vectors accumulates over the whole KC loop.
+ *
+ * <p>This class references {@code jdk.incubator.vector}, so it is only touched after
+ * {@link Gemm} has seen that module in the boot layer; loading it without the module fails with
+ * a {@link LinkageError}, which Gemm catches.
+ *
+ * <p>Shape constraints found by measurement (see shared CPU notes): the kernel must contain no
+ * call C2 does not inline, or the accumulators become heap objects and speed drops ~5×; so the
+ * species, tile and block sizes are static finals and the kernel is written out by hand.
+ */
+final class VectorGemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Lanes per vector (16 with AVX-512). */
+    private static final int L = S.length();
+    /** Rows of the register tile: 8 rows × 2 vectors = 16 accumulators (of 32 zmm registers). */
+    private static final int MR = 8;
+    /** Columns of the register tile. */
+    private static final int NR = 2 * L;
+    /** Depth of a packed panel: a KC×NR strip of B (16 KiB at L=16) streams from L2 per tile. */
+    private static final int KC = 256;
+    /** Width of a packed B panel: KC×NC floats = 512 KiB, which stays in the 1 MiB L2. */
+    private static final int NC = Math.max(NR, 512 / NR * NR);
+    /** Offset of the tile buffer (edge tiles) inside the per-thread work array, after the A strip. */
+    private static final int TILE = MR * KC;
+
+    /** Packed B panel, owned by the calling thread and filled/read by the workers of one call. */
+    private static final ThreadLocal<float[]> B_PANEL = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    /** Per-worker packed A strip followed by an MR×NR tile buffer; reused to avoid first-touch costs. */
+    private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[TILE + MR * NR]);
+
+    private VectorGemm() {}
+
+    /** Forces the Vector API classes to load; false when the vectors are too short to pay off. */
+    static boolean usable() {
+        return L >= 4;
+    }
+
+    /** See {@link Gemm#sgemm}; arguments are already validated and m, n, k are positive. */
+    static void sgemm(boolean transA, boolean transB, int m, int n, int k,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float[] c, int cOff, int ldc, boolean accumulate) {
+        final float[] bp = B_PANEL.get();
+        final int mStrips = (m + MR - 1) / MR;
+        for (int jc0 = 0; jc0 < n; jc0 += NC) {
+            final int jc = jc0, nc = Math.min(NC, n - jc);
+            final int nStrips = (nc + NR - 1) / NR;
+            for (int pc0 = 0; pc0 < k; pc0 += KC) {
+                final int pc = pc0, kc = Math.min(KC, k - pc);
+                // After the first k block the panel's partial products are added to C.
+                final boolean add = accumulate || pc > 0;
+                Parallel.forRange(nStrips, (long) kc * nc, (s0, s1) -> {
+                    for (int s = s0; s < s1; s++) packB(transB, b, bOff, ldb, pc, kc, jc + s * NR, Math.min(NR, nc - s * NR), bp, s * kc * NR);
+                });
+                Parallel.forRange(mStrips, (long) m * nc * kc, (r0, r1) ->
+                        rows(r0, r1, transA, m, kc, nStrips, nc, a, aOff, lda, pc, bp, c, cOff + jc, ldc, add));
+            }
+        }
+    }
+
+    /** Multiplies row strips [r0, r1) of A's current k block by the packed B panel. */
+    private static void rows(int r0, int r1, boolean transA, int m, int kc, int nStrips, int nc,
+                             float[] a, int aOff, int lda, int pc, float[] bp,
+                             float[] c, int cOff, int ldc, boolean add) {
+        final float[] w = WORK.get();
+        for (int s = r0; s < r1; s++) {
+            int i0 = s * MR, mr = Math.min(MR, m - i0);
+            packA(transA, a, aOff, lda, i0, mr, pc, kc, w);
+            int cRow = cOff + i0 * ldc;
+            for (int t = 0; t < nStrips; t++) {
+                int j0 = t * NR, nr = Math.min(NR, nc - j0);
+                if (mr == MR && nr == NR) {
+                    kernel(kc, w, bp, t * kc * NR, c, cRow + j0, ldc, add);
+                } else {
+                    // Edge tile: compute the full tile into the buffer, then copy the valid part.
+                    kernel(kc, w, bp, t * kc * NR, w, TILE, NR, false);
+                    for (int r = 0; r < mr; r++) {
+                        int ci = cRow + r * ldc + j0, ti = TILE + r * NR;
+                        if (add) for (int j = 0; j < nr; j++) c[ci + j] += w[ti + j];
+                        else System.arraycopy(w, ti, c, ci, nr);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Packs rows [i0, i0+mr) × k block [pc, pc+kc) of A as ap[p*MR + r], zero-padding rows to MR. */
+    private static void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mr, int pc, int kc, float[] ap) {
+        if (!transA) {
+            for (int r = 0; r < mr; r++) {
+                int src = aOff + (i0 + r) * lda + pc;
+                for (int p = 0; p < kc; p++) ap[p * MR + r] = a[src + p];
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (pc + p) * lda + i0, d = p * MR;
+                for (int r = 0; r < mr; r++) ap[d + r] = a[src + r];
+            }
+        }
+        if (mr < MR) {
+            for (int p = 0; p < kc; p++) {
+                for (int r = mr; r < MR; r++) ap[p * MR + r] = 0f;
+            }
+        }
+    }
+
+    /** Packs k block [pc, pc+kc) × columns [j0, j0+nr) of B as bp[dst + p*NR + j], zero-padding to NR. */
+    private static void packB(boolean transB, float[] b, int bOff, int ldb, int pc, int kc, int j0, int nr, float[] bp, int dst) {
+        if (!transB) {
+            for (int p = 0; p < kc; p++) {
+                int src = bOff + (pc + p) * ldb + j0, d = dst + p * NR;
+                if (nr == NR) {
+                    FloatVector.fromArray(S, b, src).intoArray(bp, d);
+                    FloatVector.fromArray(S, b, src + L).intoArray(bp, d + L);
+                } else {
+                    System.arraycopy(b, src, bp, d, nr);
+                    for (int j = nr; j < NR; j++) bp[d + j] = 0f;
+                }
+            }
+        } else {
+            for (int j = 0; j < nr; j++) {
+                int src = bOff + (j0 + j) * ldb + pc, d = dst + j;
+                for (int p = 0; p < kc; p++) bp[d + p * NR] = b[src + p];
+            }
+            if (nr < NR) {
+                for (int p = 0; p < kc; p++) {
+                    for (int j = nr; j < NR; j++) bp[dst + p * NR + j] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * The register tile: C[0..MR)[0..NR) at c[cIdx + r*ldc + j] = (add ? C : 0) + Ap·Bp over kc,
+     * with Ap = ap[p*MR + r] (starting at 0) and Bp = bp[bIdx + p*NR + j]. Every call in here is
+     * a Vector API intrinsic, so the 16 accumulators stay in registers.
+     */
+    private static void kernel(int kc, float[] ap, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
+                c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int p = 0; p < kc; p++) {
+            int ai = p * MR, bi = bIdx + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av;
+            av = FloatVector.broadcast(S, ap[ai]);     c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, i0)); c01 = c01.add(FloatVector.fromArray(S, c, i0 + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, i1)); c11 = c11.add(FloatVector.fromArray(S, c, i1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, i2)); c21 = c21.add(FloatVector.fromArray(S, c, i2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, i3)); c31 = c31.add(FloatVector.fromArray(S, c, i3 + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, i4)); c41 = c41.add(FloatVector.fromArray(S, c, i4 + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, i5)); c51 = c51.add(FloatVector.fromArray(S, c, i5 + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, i6)); c61 = c61.add(FloatVector.fromArray(S, c, i6 + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, i7)); c71 = c71.add(FloatVector.fromArray(S, c, i7 + L));
+        }
+        c00.intoArray(c, i0); c01.intoArray(c, i0 + L);
+        c10.intoArray(c, i1); c11.intoArray(c, i1 + L);
+        c20.intoArray(c, i2); c21.intoArray(c, i2 + L);
+        c30.intoArray(c, i3); c31.intoArray(c, i3 + L);
+        c40.intoArray(c, i4); c41.intoArray(c, i4 + L);
+        c50.intoArray(c, i5); c51.intoArray(c, i5 + L);
+        c60.intoArray(c, i6); c61.intoArray(c, i6 + L);
+        c70.intoArray(c, i7); c71.intoArray(c, i7 + L);
+    }
+}

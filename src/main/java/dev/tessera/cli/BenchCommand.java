@@ -1,0 +1,119 @@
+package dev.tessera.cli;
+
+import dev.tessera.Tensor;
+import dev.tessera.backend.cpu.Gemm;
+import dev.tessera.backend.cpu.Parallel;
+import dev.tessera.ops.Conv;
+import dev.tessera.ops.Normalization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code tessera bench cpu}: Tessera's CPU kernels next to libtorch's, measured in the same run
+ * when the optional {@code libtorch} Maven profile put {@code LibtorchTimer} on the class path.
+ * Prints a table, then one {@code bench:} line per row; ratio is Tessera's speed over libtorch's.
+ */
+@Command(name = "bench", description = "Benchmark Tessera's kernels (target: cpu).")
+final class BenchCommand implements Runnable {
+    @Parameters(index = "0", paramLabel = "TARGET", description = "what to benchmark: cpu") String target;
+
+    private record Row(String name, double tessera, String unit, double reference, boolean higherIsBetter) {
+        double ratio() { return higherIsBetter ? tessera / reference : reference / tessera; }
+    }
+
+    @Override public void run() {
+        if (!target.equals("cpu"))
+            throw new IllegalArgumentException("unknown bench target '" + target + "' (this build benchmarks: cpu)");
+        ReferenceTimer ref = loadReference();
+        int maxThreads = Runtime.getRuntime().availableProcessors();
+        List<Row> rows = new ArrayList<>();
+        try (var noGrad = Tensor.noGrad()) {
+            for (int threads : maxThreads >= 2 ? new int[] {1, 2} : new int[] {1}) {
+                Parallel.setThreads(threads);
+                if (ref != null) ref.setThreads(threads);
+                for (int n : new int[] {256, 512, 1024, 2048}) {
+                    Tensor a = Tensor.randn(n, n), b = Tensor.randn(n, n);
+                    double flops = 2.0 * n * n * n;
+                    double t = Timing.medianSeconds(() -> a.mm(b));
+                    rows.add(new Row("gemm_n" + n + "_t" + threads, flops / t / 1e9, "GFLOP/s",
+                            ref == null ? Double.NaN : flops / ref.gemmSeconds(n) / 1e9, true));
+                    if (n == 1024 && Gemm.vectorApiAvailable()) {
+                        float[] af = a.toFloatArray(), bf = b.toFloatArray(), cf = new float[n * n];
+                        double tf = Timing.medianSeconds(() -> Gemm.sgemmFallback(false, false, n, n, n, af, 0, n, bf, 0, n, cf, 0, n, false));
+                        rows.add(new Row("gemm_fallback_n1024_t" + threads, flops / tf / 1e9, "GFLOP/s",
+                                rows.get(rows.size() - 1).reference(), true));
+                    }
+                }
+            }
+            Parallel.setThreads(maxThreads);
+            if (ref != null) ref.setThreads(maxThreads);
+            Tensor x = Tensor.randn(64, 16, 28, 28), w = Tensor.randn(16, 16, 3, 3), bias = Tensor.randn(16);
+            double convFlops = 2.0 * 64 * 16 * 28 * 28 * 16 * 9;
+            double tc = Timing.medianSeconds(() -> Conv.conv2d(x, w, bias, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1));
+            rows.add(new Row("conv2d_64x16x28x28_k3", convFlops / tc / 1e9, "GFLOP/s",
+                    ref == null ? Double.NaN : convFlops / ref.conv2dSeconds(64, 16, 28, 28, 16, 3) / 1e9, true));
+            Tensor s = Tensor.randn(4096, 512);
+            double ts = Timing.medianSeconds(() -> s.softmax(-1));
+            rows.add(new Row("softmax_4096x512", ts * 1e3, "ms", ref == null ? Double.NaN : ref.softmaxSeconds(4096, 512) * 1e3, false));
+            Tensor gamma = Tensor.ones(512), beta = Tensor.zeros(512);
+            double tl = Timing.medianSeconds(() -> Normalization.layerNorm(s, new long[] {512}, gamma, beta, 1e-5));
+            rows.add(new Row("layernorm_4096x512", tl * 1e3, "ms", ref == null ? Double.NaN : ref.layerNormSeconds(4096, 512) * 1e3, false));
+        }
+        print(rows, ref);
+    }
+
+    private static ReferenceTimer loadReference() {
+        try {
+            return (ReferenceTimer) Class.forName("dev.tessera.cli.LibtorchTimer").getConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            return null;   // the optional profile is not on the class path
+        } catch (ReflectiveOperationException | LinkageError e) {
+            System.err.println("bench: libtorch reference could not be loaded: " + e);
+            return null;
+        }
+    }
+
+    private static void print(List<Row> rows, ReferenceTimer ref) {
+        Locale l = Locale.ROOT;
+        System.out.println("Tessera CPU benchmark (" + Runtime.getRuntime().availableProcessors() + " threads available; GEMM path: "
+                + (Gemm.vectorApiAvailable() ? "Vector API" : "fallback") + ")");
+        System.out.println(peakLine());
+        System.out.println(ref == null ? "reference: none (run with the libtorch profile: mvn -B -q -Plibtorch compile exec:exec@bench)"
+                : "reference: " + ref.name() + ", measured in this run");
+        System.out.printf(l, "%-26s %12s %12s %8s  %s%n", "benchmark", "tessera", ref == null ? "" : "libtorch", ref == null ? "" : "ratio", "unit");
+        for (Row r : rows)
+            System.out.printf(l, "%-26s %12.2f %12s %8s  %s%n", r.name, r.tessera,
+                    Double.isNaN(r.reference) ? "" : String.format(l, "%.2f", r.reference),
+                    Double.isNaN(r.reference) ? "" : String.format(l, "%.2fx", r.ratio()), r.unit);
+        for (Row r : rows)
+            System.out.println(String.format(l, "bench: %s tessera=%.3f %s", r.name, r.tessera, r.unit)
+                    + (Double.isNaN(r.reference) ? "" : String.format(l, " libtorch=%.3f ratio=%.3f", r.reference, r.ratio())));
+    }
+
+    /**
+     * Theoretical fp32 peak: clock × 8 fp32 lanes per 256-bit FMA pipe × 2 flops per FMA × 2 pipes
+     * per core (Zen 4 and most current x86 cores; Zen 4 runs AVX-512 as two 256-bit halves). The
+     * clock is measured with a dependent integer chain, since /proc/cpuinfo shows the nominal one.
+     */
+    static String peakLine() {
+        double ghz = Timing.measureClockGhz();
+        int cores = Runtime.getRuntime().availableProcessors();
+        String flags = "";
+        try {
+            flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(s -> s.startsWith("flags")).findFirst().orElse("");
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no flags to report
+        }
+        boolean fma = Arrays.asList(flags.split("\\s+")).contains("fma");
+        double perCore = ghz * (fma ? 32 : 16);
+        return String.format(Locale.ROOT, "peak fp32: %.0f GFLOP/s per core, %.0f for %d cores (measured clock %.2f GHz x %d flop/cycle: 2 FMA pipes x 8 lanes x 2%s)",
+                perCore, perCore * cores, cores, ghz, fma ? 32 : 16, fma ? "" : "; no FMA flag, counted as separate mul+add");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.tessera.cli;
+
+/**
+ * Times the benchmark's ops in another library, so that {@code tessera bench cpu} can print
+ * ratios measured in the same run. The libtorch implementation ({@code LibtorchTimer}) is compiled
+ * only by the optional Maven profile {@code libtorch}; without it the bench prints Tessera's
+ * numbers alone. Every method returns the median seconds of one call after a warm-up.
+ */
+public interface ReferenceTimer {
+    /** e.g. "libtorch 2.10.0". */
+    String name();
+
+    /** Threads for the library's compute pools (all of them: e.g. ATen and OpenBLAS). */
+    void setThreads(int threads);
+
+    /** C = A·B with A, B, C n×n float32. */
+    double gemmSeconds(int n);
+
+    /** conv2d forward, x [n, c, h, w], weight [oc, c, k, k], stride 1, padding k/2, with bias. */
+    double conv2dSeconds(int n, int c, int h, int w, int oc, int k);
+
+    /** softmax over the last dim of a [rows, cols] float32 tensor. */
+    double softmaxSeconds(int rows, int cols);
+
+    /** layer norm over the last dim of [rows, cols] float32 (weight and bias of size cols, eps 1e-5). */
+    double layerNormSeconds(int rows, int cols);
+}
