@@ -1,0 +1,240 @@
+package dev.tessera.nn;
+
+import dev.tessera.Device;
+import dev.tessera.Tensor;
+import dev.tessera.TesseraException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Base class of all layers and models, as {@code torch.nn.Module}: parameters, buffers and child
+ * modules are registered explicitly and kept in registration order, which is the order of
+ * {@link #parameters()}, {@link #stateDict()} and the printed repr.
+ */
+public abstract class Module {
+    private final Map<String, Parameter> params = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+
+    /** The computation; the default throws, naming the class, as PyTorch's missing forward does. */
+    public Tensor forward(Tensor input) {
+        throw new UnsupportedOperationException("Module [" + getClass().getSimpleName() + "] is missing the required \"forward\" function");
+    }
+
+    /** Registers (or replaces) a child module under {@code name}; returns it. */
+    protected <M extends Module> M register(String name, M child) {
+        checkName(name, children);
+        children.put(name, child);
+        return child;
+    }
+
+    /** Registers a parameter; null is allowed (e.g. {@code bias=false}) and is skipped by iteration. */
+    protected Parameter registerParameter(String name, Parameter p) {
+        checkName(name, params);
+        params.put(name, p);
+        return p;
+    }
+
+    /** Registers a buffer: state that is saved and moved with the module but not trained (running stats). */
+    protected Tensor registerBuffer(String name, Tensor t) {
+        checkName(name, buffers);
+        buffers.put(name, t);
+        return t;
+    }
+
+    private void checkName(String name, Map<String, ?> own) {
+        if (name == null || name.isEmpty() || name.contains("."))
+            throw new IllegalArgumentException("module, parameter and buffer names must be non-empty and contain no \".\", got \"" + name + "\"");
+        boolean taken = (params.containsKey(name) && own != params) || (buffers.containsKey(name) && own != buffers)
+                || (children.containsKey(name) && own != children);
+        if (taken) throw new IllegalArgumentException("attribute '" + name + "' already exists in " + getClass().getSimpleName());
+    }
+
+    // ---- iteration ----
+
+    /** Parameters in PyTorch's order: pre-order over modules, own parameters first; each object once. */
+    public List<Parameter> parameters() { return new ArrayList<>(namedParameters().values()); }
+
+    public Map<String, Parameter> namedParameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Map.Entry<String, Module> m : namedModules().entrySet())
+            for (Map.Entry<String, Parameter> p : m.getValue().params.entrySet())
+                if (p.getValue() != null && seen.add(p.getValue())) out.put(join(m.getKey(), p.getKey()), p.getValue());
+        return out;
+    }
+
+    public List<Tensor> buffers() { return new ArrayList<>(namedBuffers().values()); }
+
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Map.Entry<String, Module> m : namedModules().entrySet())
+            for (Map.Entry<String, Tensor> b : m.getValue().buffers.entrySet())
+                if (b.getValue() != null && seen.add(b.getValue())) out.put(join(m.getKey(), b.getKey()), b.getValue());
+        return out;
+    }
+
+    /** This module and all below it, pre-order, each once; this module's name is "". */
+    public List<Module> modules() { return new ArrayList<>(namedModules().values()); }
+
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collect("", this, out, Collections.newSetFromMap(new IdentityHashMap<>()));
+        return out;
+    }
+
+    private static void collect(String prefix, Module m, Map<String, Module> out, Set<Module> seen) {
+        if (!seen.add(m)) return;
+        out.put(prefix, m);
+        for (Map.Entry<String, Module> c : m.children.entrySet())
+            if (c.getValue() != null) collect(join(prefix, c.getKey()), c.getValue(), out, seen);
+    }
+
+    /** Direct children, in registration order. */
+    public List<Module> children() { return new ArrayList<>(namedChildren().values()); }
+
+    public Map<String, Module> namedChildren() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Map.Entry<String, Module> c : children.entrySet())
+            if (c.getValue() != null && seen.add(c.getValue())) out.put(c.getKey(), c.getValue());
+        return out;
+    }
+
+    private static String join(String prefix, String name) { return prefix.isEmpty() ? name : prefix + "." + name; }
+
+    /** Calls fn on every submodule (children first, then this), as {@code Module.apply}; returns this. */
+    public Module apply(Consumer<Module> fn) {
+        for (Module c : children()) c.apply(fn);
+        fn.accept(this);
+        return this;
+    }
+
+    // ---- modes ----
+
+    public Module train() { return train(true); }
+
+    /** Sets training mode on this module and every submodule; returns this. */
+    public Module train(boolean on) {
+        for (Module m : modules()) m.training = on;
+        return this;
+    }
+
+    public Module eval() { return train(false); }
+
+    public boolean isTraining() { return training; }
+
+    /** Sets every parameter's grad to null (PyTorch 2's default {@code set_to_none=True}). */
+    public void zeroGrad() { for (Parameter p : parameters()) p.setGrad(null); }
+
+    // ---- devices ----
+
+    /**
+     * Moves every parameter (with its grad) and buffer to {@code device} IN PLACE: the same
+     * Parameter and buffer objects afterwards refer to data on the device, so optimizers built
+     * before the move keep working. Returns this.
+     */
+    public Module to(Device device) {
+        try (var noGrad = Tensor.noGrad()) {
+            for (Tensor t : allTensors()) {
+                if (!t.device().equals(device)) t.internalSetData(t.detach().to(device));
+                if (t.grad() != null && !t.grad().device().equals(device)) t.setGrad(t.grad().to(device));
+            }
+        }
+        return this;
+    }
+
+    public Module to(String device) { return to(Device.of(device)); }
+    public Module cuda() { return to(Device.cuda()); }
+    public Module cpu() { return to(Device.CPU); }
+
+    private List<Tensor> allTensors() {
+        List<Tensor> all = new ArrayList<>(parameters());
+        all.addAll(buffers());
+        return all;
+    }
+
+    // ---- state ----
+
+    /** Parameters then buffers of each module, pre-order, as tensors sharing storage with them. */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Module> m : namedModules().entrySet()) {
+            for (Map.Entry<String, Parameter> p : m.getValue().params.entrySet())
+                if (p.getValue() != null) out.put(join(m.getKey(), p.getKey()), p.getValue().detach());
+            for (Map.Entry<String, Tensor> b : m.getValue().buffers.entrySet())
+                if (b.getValue() != null) out.put(join(m.getKey(), b.getKey()), b.getValue().detach());
+        }
+        return out;
+    }
+
+    /**
+     * Copies {@code state} into the existing parameters and buffers (converting dtype and device).
+     * Everything is validated first: with {@code strict}, missing and unexpected keys are errors;
+     * a shape mismatch always is. On an error nothing has been changed.
+     */
+    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = stateDict();
+        List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
+        for (String k : own.keySet()) if (!state.containsKey(k)) missing.add(k);
+        for (String k : state.keySet()) if (!own.containsKey(k)) unexpected.add(k);
+        for (Map.Entry<String, Tensor> e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src != null && !src.shape().equals(e.getValue().shape()))
+                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape torch." + src.shape()
+                        + " from checkpoint, the shape in current model is torch." + e.getValue().shape() + ".");
+        }
+        StringBuilder err = new StringBuilder();
+        if (strict && !unexpected.isEmpty()) err.append("\n\tUnexpected key(s) in state_dict: ").append(quoted(unexpected)).append(". ");
+        if (strict && !missing.isEmpty()) err.append("\n\tMissing key(s) in state_dict: ").append(quoted(missing)).append(". ");
+        for (String m : mismatched) err.append("\n\t").append(m);
+        if (err.length() > 0)
+            throw new TesseraException("Error(s) in loading state_dict for " + getClass().getSimpleName() + ":" + err);
+        try (var noGrad = Tensor.noGrad()) {
+            for (Map.Entry<String, Tensor> e : own.entrySet()) {
+                Tensor src = state.get(e.getKey());
+                if (src != null) e.getValue().copy_(src);
+            }
+        }
+    }
+
+    private static String quoted(List<String> keys) {
+        StringBuilder sb = new StringBuilder();
+        for (String k : keys) sb.append(sb.length() == 0 ? "" : ", ").append('"').append(k).append('"');
+        return sb.toString();
+    }
+
+    // ---- printing ----
+
+    /** The layer's own settings for the repr, e.g. {@code in_features=10, out_features=100, bias=True}. */
+    public String extraRepr() { return ""; }
+
+    /** PyTorch's nested repr: {@code M1(\n  (l1): Linear(in_features=10, out_features=100, bias=True)\n)}. */
+    @Override public String toString() {
+        List<String> extra = extraRepr().isEmpty() ? List.of() : List.of(extraRepr().split("\n"));
+        List<String> lines = new ArrayList<>(extra);
+        for (Map.Entry<String, Module> c : children.entrySet()) {
+            String child = String.valueOf(c.getValue()).replace("\n", "\n  ");
+            lines.add("(" + c.getKey() + "): " + child);
+        }
+        StringBuilder sb = new StringBuilder(reprName()).append('(');
+        if (extra.size() == 1 && lines.size() == 1) sb.append(extra.get(0));
+        else if (!lines.isEmpty()) sb.append("\n  ").append(String.join("\n  ", lines)).append('\n');
+        return sb.append(')').toString();
+    }
+
+    /** The class name PyTorch prints (the simple class name; anonymous classes print their superclass). */
+    protected String reprName() {
+        Class<?> c = getClass();
+        while (c.isAnonymousClass()) c = c.getSuperclass();
+        return c.getSimpleName();
+    }
+}
