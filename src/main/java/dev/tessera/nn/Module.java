@@ -21,6 +21,7 @@ public abstract class Module {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
+    private final Map<String, java.util.function.Supplier<Tensor>> computed = new java.util.HashMap<>();
     private boolean training = true;
 
     /** The computation; the default throws, naming the class, as PyTorch's missing forward does. */
@@ -47,6 +48,32 @@ public abstract class Module {
         checkName(name, buffers);
         buffers.put(name, t);
         return t;
+    }
+
+    /**
+     * The tensor a layer should use for its parameter {@code name} in forward: the registered
+     * parameter, or the value computed from it when a utility such as spectral norm has
+     * reparametrised it (see {@link #reparametrize}).
+     */
+    protected Tensor param(String name) {
+        java.util.function.Supplier<Tensor> f = computed.get(name);
+        return f != null ? f.get() : params.get(name);
+    }
+
+    /**
+     * Replaces parameter {@code name} by a computed value: the Parameter is re-registered as
+     * {@code newName} (moved to the end of the parameter order, as PyTorch's re-registration does),
+     * {@code extraBuffers} are registered, and {@link #param(String)} returns {@code value.get()}.
+     * Used by {@code nn.utils.SpectralNorm}.
+     */
+    public void reparametrize(String name, String newName, Map<String, Tensor> extraBuffers, java.util.function.Supplier<Tensor> value) {
+        Parameter p = params.get(name);
+        if (p == null) throw new IllegalArgumentException("Module '" + getClass().getSimpleName() + "' has no parameter or buffer with name '" + name + "'");
+        if (computed.containsKey(name)) throw new IllegalArgumentException("Cannot register two spectral_norm hooks on the same parameter " + name);
+        params.remove(name);
+        registerParameter(newName, p);
+        extraBuffers.forEach(this::registerBuffer);
+        computed.put(name, value);
     }
 
     private void checkName(String name, Map<String, ?> own) {
