@@ -1,0 +1,137 @@
+package dev.tessera.data;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * A built-in stand-in for MNIST that needs no download: 28x28 grey images of handwritten-looking
+ * digits 0-9 drawn procedurally. Each digit is a set of pen strokes (lines, ellipse arcs, Bezier
+ * curves, see {@code DigitGlyphs}) whose shape parameters vary per sample, then a smooth random
+ * warp, a random affine map (rotation within +-15 degrees, scale, aspect, shear, translation), a
+ * random pen thickness and intensity, anti-aliased rasterisation, and pixel noise.
+ *
+ * <p>The layout and normalisation are those of {@link Mnist#load}: FLOAT32 {@code [N, 1, 28, 28]},
+ * pixels in [0, 1] normalised to {@code (p - 0.1307) / 0.3081}, INT64 labels; so models and the
+ * train command treat both alike. Labels cycle {@code 0, 1, ..., 9, 0, ...} with the index, so
+ * the classes are balanced (exactly when {@code count} is a multiple of 10).
+ *
+ * <p>Deterministic: image {@code i} depends only on {@code (seed, i)}, whatever the thread count;
+ * the images are drawn in parallel.
+ */
+public final class SyntheticDigits {
+    /** Images are {@code SIZE x SIZE} pixels, as MNIST. */
+    public static final int SIZE = 28;
+
+    private SyntheticDigits() {}
+
+    /**
+     * {@code count} images, digit {@code i % 10} at index {@code i}, reproducible for a seed.
+     *
+     * @throws IllegalArgumentException when count is negative
+     */
+    public static TensorDataset generate(int count, long seed) {
+        if (count < 0) throw new IllegalArgumentException("count must be >= 0, got " + count);
+        int px = SIZE * SIZE;
+        float[] x = new float[Math.multiplyExact(count, px)];
+        long[] y = new long[count];
+        int chunk = 256;
+        IntStream.range(0, (count + chunk - 1) / chunk).parallel().forEach(c -> {
+            float[] img = new float[px];
+            for (int i = c * chunk, end = Math.min(count, i + chunk); i < end; i++) {
+                int digit = i % 10;
+                render(digit, new SplittableRandom(mix(mix(seed) + i)), img);
+                for (int k = 0; k < px; k++) x[i * px + k] = (img[k] - Mnist.MEAN) / Mnist.STD;
+                y[i] = digit;
+            }
+        });
+        return new TensorDataset(x, y, new long[] {1, SIZE, SIZE});
+    }
+
+    /** Draws one digit into {@code img} ({@code SIZE * SIZE}, row-major) as intensities in [0, 1]. */
+    static void render(int digit, SplittableRandom rng, float[] img) {
+        java.util.Arrays.fill(img, 0f);
+        List<double[]> strokes = DigitGlyphs.strokes(digit, rng);
+
+        // A smooth warp in glyph units (handwriting wobble), then shear, aspect, rotation, scale, shift.
+        double wa = u(rng, 0, 0.07), wb = u(rng, 0, 0.07);
+        double wk1 = u(rng, 1.5, 3.5), wk2 = u(rng, 1.5, 3.5), wp1 = u(rng, 0, 2 * Math.PI), wp2 = u(rng, 0, 2 * Math.PI);
+        double shear = u(rng, -0.3, 0.3), aspect = u(rng, 0.8, 1.2);
+        double angle = Math.toRadians(u(rng, -15, 15)), cos = Math.cos(angle), sin = Math.sin(angle);
+        double scale = u(rng, 7.8, 10.0);                  // pixels per glyph unit: digit height 16-20 px
+        double cx = (SIZE - 1) / 2.0 + u(rng, -2, 2), cy = (SIZE - 1) / 2.0 + u(rng, -2, 2);
+        double halfWidth = u(rng, 0.75, 1.7);              // pixels; the full-intensity core is ~2 * halfWidth wide
+        float ink = (float) u(rng, 0.75, 1.0);
+
+        for (double[] s : strokes) {
+            double[] p = new double[s.length];
+            for (int k = 0; k < s.length; k += 2) {
+                double gx = s[k] + wa * Math.sin(wk1 * s[k + 1] + wp1), gy = s[k + 1] + wb * Math.sin(wk2 * s[k] + wp2);
+                gx = (gx + shear * gy) * aspect;
+                p[k] = cx + scale * (cos * gx - sin * gy);
+                p[k + 1] = cy + scale * (sin * gx + cos * gy);
+            }
+            double w0 = halfWidth * u(rng, 0.85, 1.15), w1 = halfWidth * u(rng, 0.85, 1.15);   // pen pressure
+            int last = p.length - 2;
+            for (int k = 0, next; k < last; k = next) {
+                // Skip points closer than a pixel: sub-pixel segments cost a full bounding box each.
+                next = k + 2;
+                while (next < last && Math.hypot(p[next] - p[k], p[next + 1] - p[k + 1]) < 1.2) next += 2;
+                segment(img, p[k], p[k + 1], p[next], p[next + 1], w0 + (w1 - w0) * k / last, ink);
+            }
+            if (last == 0) segment(img, p[0], p[1], p[0], p[1], w0, ink);
+        }
+
+        // Noise: Gaussian pixel noise of a random level, and a few specks.
+        double sigma = u(rng, 0, 0.1);
+        for (int k = 0; k < img.length; k++) img[k] = clamp01(img[k] + (float) (sigma * gaussian(rng)));
+        for (int specks = rng.nextInt(4); specks > 0; specks--) {
+            double sx = u(rng, 1, SIZE - 2), sy = u(rng, 1, SIZE - 2);
+            segment(img, sx, sy, sx + u(rng, -1, 1), sy + u(rng, -1, 1), u(rng, 0.3, 0.7), (float) u(rng, 0.3, 0.7));
+        }
+    }
+
+    /**
+     * An anti-aliased thick line: each pixel within {@code halfWidth + 0.5} of the segment gets
+     * coverage {@code clamp(halfWidth + 0.5 - distance, 0, 1) * ink}, kept if above what is there.
+     */
+    private static void segment(float[] img, double x0, double y0, double x1, double y1, double halfWidth, float ink) {
+        double reach = halfWidth + 0.5;
+        int c0 = Math.max(0, (int) Math.floor(Math.min(x0, x1) - reach)), c1 = Math.min(SIZE - 1, (int) Math.ceil(Math.max(x0, x1) + reach));
+        int r0 = Math.max(0, (int) Math.floor(Math.min(y0, y1) - reach)), r1 = Math.min(SIZE - 1, (int) Math.ceil(Math.max(y0, y1) + reach));
+        double dx = x1 - x0, dy = y1 - y0, len2 = dx * dx + dy * dy, reach2 = reach * reach;
+        for (int r = r0; r <= r1; r++) {
+            for (int c = c0; c <= c1; c++) {
+                double t = len2 == 0 ? 0 : Math.max(0, Math.min(1, ((c - x0) * dx + (r - y0) * dy) / len2));
+                double ex = c - x0 - t * dx, ey = r - y0 - t * dy, d2 = ex * ex + ey * ey;
+                if (d2 >= reach2) continue;
+                double cover = reach - Math.sqrt(d2);
+                float v = (float) Math.min(1, cover) * ink;
+                int at = r * SIZE + c;
+                if (v > img[at]) img[at] = v;
+            }
+        }
+    }
+
+    private static double u(SplittableRandom rng, double lo, double hi) { return lo + (hi - lo) * rng.nextDouble(); }
+
+    private static float clamp01(float v) { return v < 0 ? 0 : Math.min(1, v); }
+
+    /**
+     * An approximately standard normal deviate from one random long: the sum of four 16-bit
+     * uniforms (Irwin-Hall), centred and scaled to unit variance. Much cheaper than Box-Muller,
+     * which matters at 784 draws per image, and close enough for pixel noise.
+     */
+    private static double gaussian(SplittableRandom rng) {
+        long r = rng.nextLong();
+        long sum = (r & 0xFFFF) + (r >>> 16 & 0xFFFF) + (r >>> 32 & 0xFFFF) + (r >>> 48);
+        return (sum - 2 * 65535.0) * (Math.sqrt(3) / 65536.0);   // each uniform has variance 65536^2 / 12
+    }
+
+    /** Stafford's variant 13 of the MurmurHash3 finaliser (as SplittableRandom uses): a bijective 64-bit mix. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
