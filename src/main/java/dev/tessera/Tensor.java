@@ -32,6 +32,7 @@ public class Tensor {
     private boolean requiresGrad;
     private Tensor grad;
     private Node gradFn;
+    private Tensor base;   // the tensor this is a view of (its root), or null
 
     /** Internal: a tensor over existing storage. Applications use the static factories. */
     protected Tensor(Storage storage, long offset, long[] shape, long[] strides) {
@@ -157,7 +158,7 @@ public class Tensor {
     public Tensor add(Tensor o, double alpha) { return Elementwise.add(this, o, alpha); }
     public Tensor add(double s) { return Elementwise.addScalar(this, s); }
     public Tensor sub(Tensor o) { return Elementwise.add(this, o, -1); }
-    public Tensor sub(double s) { return Elementwise.addScalar(this, -s); }
+    public Tensor sub(double s) { return Elementwise.subScalar(this, s); }
     public Tensor mul(Tensor o) { return Elementwise.mul(this, o); }
     public Tensor mul(double s) { return Elementwise.mulScalar(this, s); }
     public Tensor div(Tensor o) { return Elementwise.div(this, o); }
@@ -272,6 +273,7 @@ public class Tensor {
     public Tensor std() { return Reductions.var(this, null, false, true).sqrt(); }
     public Tensor std(int dim) { return Reductions.var(this, new int[] {dim}, false, true).sqrt(); }
     public Tensor std(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(); }
+    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased).sqrt(); }
 
     // ------------------------------------------------------------------ linear algebra and activations
 
@@ -323,6 +325,14 @@ public class Tensor {
     public Backend backend() { return Backends.of(device()); }
     /** Internal: a tensor over a view's storage; no history. */
     public static Tensor internalWrap(View v) { return new Tensor(v.storage(), v.offset(), v.shape(), v.strides()); }
+    /** Internal: a view of {@code of} over the same storage; remembers the root tensor it views. */
+    public static Tensor internalView(Tensor of, long offset, long[] shape, long[] strides) {
+        Tensor t = new Tensor(of.storage, offset, shape, strides);
+        t.base = of.base != null ? of.base : of;
+        return t;
+    }
+    /** Internal: the tensor this is a view of, or null. */
+    public Tensor internalBase() { return base; }
     /** Internal: the in-place version counter shared by all views of the storage. */
     public int version() { return storage.version(); }
     /** Internal: marks this tensor as the output of a recorded op. */

@@ -1,6 +1,8 @@
 package dev.tessera;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.util.Arrays;
@@ -34,5 +36,13 @@ public final class TestUtil {
     /** A seeded FLOAT64 tensor of uniform values in [-1, 1). */
     public static Tensor random64(java.util.Random rng, long... shape) {
         return Tensor.of(randomDoubles(rng, (int) Size.of(shape).numel()), shape);
+    }
+
+    /** Asserts that {@code body} throws {@code type} with a message containing {@code fragment}; returns it. */
+    public static <T extends Throwable> T assertThrowsWith(Class<T> type, String fragment, org.junit.jupiter.api.function.Executable body) {
+        T e = assertThrows(type, body);
+        assertTrue(e.getMessage() != null && e.getMessage().contains(fragment),
+                () -> "expected a message containing \"" + fragment + "\" but got: " + e.getMessage());
+        return e;
     }
 }

@@ -7,6 +7,6 @@ package dev.tessera.backend;
  */
 public record ConvGeometry(long n, long c, long h, long w, int kh, int kw, int sh, int sw, int ph, int pw,
                            int dh, int dw, double padValue) {
-    public long outH() { return (h + 2L * ph - (long) dh * (kh - 1) - 1) / sh + 1; }
-    public long outW() { return (w + 2L * pw - (long) dw * (kw - 1) - 1) / sw + 1; }
+    public long outH() { return Math.floorDiv(h + 2L * ph - (long) dh * (kh - 1) - 1, sh) + 1; }
+    public long outW() { return Math.floorDiv(w + 2L * pw - (long) dw * (kw - 1) - 1, sw) + 1; }
 }

@@ -35,12 +35,12 @@ final class DigitGlyphs {
 
     private static void zero(Pen p) {
         double a0 = 270 + p.j(50), span = p.u(350, 390) * p.sign();
-        p.stroke().arc(p.j(0.03), p.j(0.03), p.u(0.3, 0.5), p.u(0.8, 0.95), a0, a0 + span);
+        p.stroke().arc(p.j(0.03), p.j(0.03), p.u(0.25, 0.55), p.u(0.8, 0.95), a0, a0 + span);
     }
 
     private static void one(Pen p) {
         double tx = p.u(-0.05, 0.1), ty = p.u(-0.95, -0.8), bx = p.u(-0.1, 0.05), by = p.u(0.85, 0.95);
-        if (p.chance(0.4)) p.stroke().to(tx - p.u(0.18, 0.35), ty + p.u(0.12, 0.3));   // the flag, drawn into the stem
+        if (p.chance(0.4)) p.stroke().to(tx - p.u(0.15, 0.3), ty + p.u(0.15, 0.3));    // the flag, drawn into the stem
         else p.stroke();
         p.to(tx, ty).curveTo(tx + p.j(0.06), ty * 0.33 + by * 0.67, bx, by);
         if (p.chance(0.15)) p.stroke().to(bx - p.u(0.2, 0.3), by).to(bx + p.u(0.2, 0.3), by + p.j(0.04));
@@ -59,6 +59,12 @@ final class DigitGlyphs {
 
     private static void three(Pen p) {
         double ax = p.j(0.04), bx = ax + p.j(0.05);
+        if (p.chance(0.2)) {       // flat top: a bar, a diagonal back to the middle, then the lower bowl
+            double my = p.u(-0.15, 0);
+            p.stroke().to(-0.4 + p.j(0.06), -0.9 + p.j(0.05)).to(0.4 + p.j(0.06), -0.9 + p.j(0.05)).to(bx - p.u(0, 0.1), my)
+                    .arc(bx, 0.45 + p.j(0.03), p.u(0.4, 0.5), 0.45 - my, -90, p.u(490, 520) - 360);
+            return;
+        }
         p.stroke().arc(ax, -0.47 + p.j(0.04), p.u(0.32, 0.43), p.u(0.4, 0.47), p.u(195, 230), p.u(450, 485));
         p.arc(bx, 0.45 + p.j(0.03), p.u(0.38, 0.5), p.u(0.44, 0.5), p.u(235, 270), p.u(490, 520));
     }
@@ -82,11 +88,11 @@ final class DigitGlyphs {
         double sx = cx + rx * Math.cos(rad), sy = cy + ry * Math.sin(rad);    // where the bowl begins
         double topX = sx + p.j(0.06), topY = -0.9 + p.j(0.05);
         p.stroke().to(topX, topY).to(sx, sy).arc(cx, cy, rx, ry, a0, p.u(125, 160));
-        p.stroke().to(topX, topY).to(p.u(0.35, 0.5), topY + p.j(0.06));
+        p.stroke().to(topX + p.u(0, 0.08), topY - p.u(0, 0.06)).to(p.u(0.35, 0.55), topY + p.j(0.08));   // often lifted off
     }
 
     private static void six(Pen p) {
-        double cx = p.j(0.04), cy = 0.45 + p.j(0.04), rx = p.u(0.33, 0.45), ry = p.u(0.36, 0.45);
+        double ry = p.u(0.33, 0.5), cx = p.j(0.04), cy = 0.92 - ry + p.j(0.03), rx = p.u(0.33, 0.47);
         double sx = cx - rx, sy = cy;
         p.stroke().to(p.u(0.15, 0.4), -0.92 + p.j(0.05))
                 .cubicTo(p.u(-0.2, 0), p.u(-0.9, -0.7), sx + p.j(0.05), p.u(-0.4, -0.1), sx, sy)
@@ -94,10 +100,10 @@ final class DigitGlyphs {
     }
 
     private static void seven(Pen p) {
-        double lx = -0.45 + p.j(0.06), ly = -0.88 + p.j(0.05), rx = 0.45 + p.j(0.06), ry = -0.9 + p.j(0.05);
+        double lx = -0.5 + p.j(0.06), ly = -0.88 + p.j(0.05), rx = 0.5 + p.j(0.06), ry = -0.9 + p.j(0.05);
         p.stroke();
         if (p.chance(0.25)) p.to(lx - p.u(0, 0.05), ly + p.u(0.12, 0.25));       // a tick before the bar
-        double bx = p.u(-0.25, 0.1), by = 0.95;
+        double bx = p.u(-0.3, 0.05), by = 0.95;
         p.to(lx, ly).to(rx, ry).curveTo(rx * 0.5 + bx * 0.5 + p.j(0.08), (ry + by) / 2, bx, by);
         if (p.chance(0.2)) {
             double mx = rx * 0.5 + bx * 0.5, w = p.u(0.18, 0.28);

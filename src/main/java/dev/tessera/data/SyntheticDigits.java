@@ -53,42 +53,60 @@ public final class SyntheticDigits {
         java.util.Arrays.fill(img, 0f);
         List<double[]> strokes = DigitGlyphs.strokes(digit, rng);
 
-        // A smooth warp in glyph units (handwriting wobble), then shear, aspect, rotation, scale, shift.
-        double wa = u(rng, 0, 0.07), wb = u(rng, 0, 0.07);
-        double wk1 = u(rng, 1.5, 3.5), wk2 = u(rng, 1.5, 3.5), wp1 = u(rng, 0, 2 * Math.PI), wp2 = u(rng, 0, 2 * Math.PI);
-        double shear = u(rng, -0.3, 0.3), aspect = u(rng, 0.8, 1.2);
+        // A smooth warp in glyph units (handwriting wobble), then shear, aspect, rotation and scale.
+        double wa = u(rng, 0, 0.1), wb = u(rng, 0, 0.1);
+        double wk1 = u(rng, 1.5, 4), wk2 = u(rng, 1.5, 4), wp1 = u(rng, 0, 2 * Math.PI), wp2 = u(rng, 0, 2 * Math.PI);
+        double shear = u(rng, -0.3, 0.3), aspect = u(rng, 0.75, 1.2);
         double angle = Math.toRadians(u(rng, -15, 15)), cos = Math.cos(angle), sin = Math.sin(angle);
-        double scale = u(rng, 7.8, 10.0);                  // pixels per glyph unit: digit height 16-20 px
-        double cx = (SIZE - 1) / 2.0 + u(rng, -2, 2), cy = (SIZE - 1) / 2.0 + u(rng, -2, 2);
-        double halfWidth = u(rng, 0.75, 1.7);              // pixels; the full-intensity core is ~2 * halfWidth wide
-        float ink = (float) u(rng, 0.75, 1.0);
+        double scale = u(rng, 7.0, 9.8);                   // pixels per glyph unit: digit height 14-20 px
+        double halfWidth = u(rng, 0.6, 1.9);               // pixels; the full-intensity core is ~2 * halfWidth wide
+        float ink = (float) u(rng, 0.7, 1.0);
 
+        double minX = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, minY = Double.MAX_VALUE, maxY = -Double.MAX_VALUE;
         for (double[] s : strokes) {
-            double[] p = new double[s.length];
             for (int k = 0; k < s.length; k += 2) {
                 double gx = s[k] + wa * Math.sin(wk1 * s[k + 1] + wp1), gy = s[k + 1] + wb * Math.sin(wk2 * s[k] + wp2);
                 gx = (gx + shear * gy) * aspect;
-                p[k] = cx + scale * (cos * gx - sin * gy);
-                p[k + 1] = cy + scale * (sin * gx + cos * gy);
+                double x = scale * (cos * gx - sin * gy), y = scale * (sin * gx + cos * gy);
+                s[k] = x;
+                s[k + 1] = y;
+                minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
             }
+        }
+        // Place the digit anywhere it fits with a pixel to spare (centred where it does not), favouring
+        // the middle: MNIST centres its digits, handwriting in a box wanders.
+        double margin = halfWidth + 1;
+        double dx = place(rng, minX, maxX, margin), dy = place(rng, minY, maxY, margin);
+
+        for (double[] p : strokes) {
             double w0 = halfWidth * u(rng, 0.85, 1.15), w1 = halfWidth * u(rng, 0.85, 1.15);   // pen pressure
             int last = p.length - 2;
             for (int k = 0, next; k < last; k = next) {
                 // Skip points closer than a pixel: sub-pixel segments cost a full bounding box each.
                 next = k + 2;
                 while (next < last && Math.hypot(p[next] - p[k], p[next + 1] - p[k + 1]) < 1.2) next += 2;
-                segment(img, p[k], p[k + 1], p[next], p[next + 1], w0 + (w1 - w0) * k / last, ink);
+                segment(img, p[k] + dx, p[k + 1] + dy, p[next] + dx, p[next + 1] + dy, w0 + (w1 - w0) * k / last, ink);
             }
-            if (last == 0) segment(img, p[0], p[1], p[0], p[1], w0, ink);
         }
 
-        // Noise: Gaussian pixel noise of a random level, and a few specks.
-        double sigma = u(rng, 0, 0.1);
-        for (int k = 0; k < img.length; k++) img[k] = clamp01(img[k] + (float) (sigma * gaussian(rng)));
+        // Clutter and noise: sometimes a stray pen mark, a few specks, Gaussian pixel noise of a random level.
+        if (rng.nextDouble() < 0.3) {
+            double sx = u(rng, 2, SIZE - 3), sy = u(rng, 2, SIZE - 3), len = u(rng, 2, 5), dir = u(rng, 0, 2 * Math.PI);
+            segment(img, sx, sy, sx + len * Math.cos(dir), sy + len * Math.sin(dir), u(rng, 0.4, 1.0), (float) u(rng, 0.3, 0.8));
+        }
         for (int specks = rng.nextInt(4); specks > 0; specks--) {
             double sx = u(rng, 1, SIZE - 2), sy = u(rng, 1, SIZE - 2);
             segment(img, sx, sy, sx + u(rng, -1, 1), sy + u(rng, -1, 1), u(rng, 0.3, 0.7), (float) u(rng, 0.3, 0.7));
         }
+        double sigma = u(rng, 0, 0.12);
+        for (int k = 0; k < img.length; k++) img[k] = clamp01(img[k] + (float) (sigma * gaussian(rng)));
+    }
+
+    /** A shift moving [lo, hi] inside [margin, SIZE - 1 - margin]: triangular over the room there is. */
+    private static double place(SplittableRandom rng, double lo, double hi, double margin) {
+        double from = margin - lo, to = SIZE - 1 - margin - hi;
+        if (to <= from) return (from + to) / 2;
+        return from + (to - from) * (rng.nextDouble() + rng.nextDouble()) / 2;
     }
 
     /**

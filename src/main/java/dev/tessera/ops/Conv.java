@@ -87,7 +87,9 @@ public final class Conv {
 
     private static Tensor pool(Tensor x, int[] kernel, int[] strideIn, int[] padding, boolean max) {
         String op = max ? "max_pool2d" : "avg_pool2d";
-        if (x.dim() == 3) return pool(x.unsqueeze(0), kernel, strideIn, padding, max).squeeze(0);
+        String name = max ? "MaxPool2DWithIndicesBackward0" : "AvgPool2DBackward0";
+        // PyTorch's pooling kernels take [C, H, W] as they are, so the unbatched result carries the pooling name too.
+        if (x.dim() == 3) return Autograd.relabel(pool(x.unsqueeze(0), kernel, strideIn, padding, max).squeeze(0), name);
         if (x.dim() != 4) throw new TesseraException(op + ": Expected 3D or 4D (batch mode) tensor for input, got " + shapeList(x));
         int[] stride = strideIn == null ? kernel : strideIn;
         checkPositive(op, "kernel_size", kernel);
@@ -101,14 +103,16 @@ public final class Conv {
         checkOutputSize(op, x, g);
         Tensor windows = unfold(x, g).view(n, c, (long) kernel[0] * kernel[1], g.outH() * g.outW());
         Tensor out = (max ? windows.max(2) : windows.mean(2)).view(n, c, g.outH(), g.outW());
-        return Autograd.relabel(out, max ? "MaxPool2DWithIndicesBackward0" : "AvgPool2DBackward0");
+        return Autograd.relabel(out, name);
     }
 
     private static void checkOutputSize(String op, Tensor x, ConvGeometry g) {
-        if (g.outH() < 1 || g.outW() < 1)
-            throw new TesseraException(op + ": Calculated padded input size per channel: (" + (g.h() + 2L * g.ph()) + " x " + (g.w() + 2L * g.pw())
-                    + "). Kernel size: (" + ((long) g.dh() * (g.kh() - 1) + 1) + " x " + ((long) g.dw() * (g.kw() - 1) + 1)
-                    + "). Kernel size can't be greater than actual input size");
+        // Compare sizes rather than test outH() < 1: with stride > 1 a negative numerator truncates to 0, giving outH = 1.
+        long paddedH = g.h() + 2L * g.ph(), paddedW = g.w() + 2L * g.pw();
+        long kernelH = (long) g.dh() * (g.kh() - 1) + 1, kernelW = (long) g.dw() * (g.kw() - 1) + 1;
+        if (paddedH < kernelH || paddedW < kernelW)
+            throw new TesseraException(op + ": Calculated padded input size per channel: (" + paddedH + " x " + paddedW
+                    + "). Kernel size: (" + kernelH + " x " + kernelW + "). Kernel size can't be greater than actual input size");
     }
 
     private static void checkPositive(String op, String what, int[] v) {

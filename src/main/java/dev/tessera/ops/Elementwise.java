@@ -110,6 +110,11 @@ public final class Elementwise {
         return Autograd.record(out, "AddBackward1", new Tensor[] {a}, g -> new Tensor[] {g});
     }
 
+    public static Tensor subScalar(Tensor a, double s) {
+        Tensor out = binaryKernel(BinaryOp.SUB, a, scalarLike(s, scalarResultType(a, s), a));
+        return Autograd.record(out, "SubBackward1", new Tensor[] {a}, g -> new Tensor[] {g});
+    }
+
     public static Tensor mul(Tensor a, Tensor b) {
         Tensor out = binaryKernel(BinaryOp.MUL, a, b);
         return Autograd.record(out, "MulBackward0", new Tensor[] {a, b},
@@ -211,7 +216,8 @@ public final class Elementwise {
     public static Tensor compare(BinaryOp op, Tensor a, Tensor b) { return binaryKernel(op, a, b); }
 
     public static Tensor compareScalar(BinaryOp op, Tensor a, double s) {
-        return binaryKernel(op, a, scalarLike(s, a.dtype() == DType.BOOL ? DType.INT64 : a.dtype(), a));
+        // An integral tensor meets a fractional scalar in floating point, as PyTorch: int64 0 < 0.5.
+        return binaryKernel(op, a, scalarLike(s, scalarResultType(a, s), a));
     }
 
     /** condition ? a : b with broadcasting; condition must be BOOL. */
@@ -254,7 +260,13 @@ public final class Elementwise {
         boolean tracking = Autograd.needsGrad(self);
         if (tracking && self.isLeaf())
             throw new TesseraException("a leaf Variable that requires grad is being used in an in-place operation. (" + name + ")");
-        Tensor result = op.apply(tracking ? self.internalAlias() : self);
+        if (tracking && self.internalBase() != null) throw viewInPlace(name);
+        // The op reads a copy of self whenever it records a node: what it saves for backward (self in
+        // mul_, div_, clamp_) must not be the storage overwritten below (PyTorch saves original_self
+        // likewise), and self's new node must not list self as its input.
+        Tensor result = op.apply(tracking ? Views.cloneTensor(self.internalAlias()) : self);
+        if (!tracking && Autograd.needsGrad(result)) result = op.apply(self.detach().clone());   // an operand requires grad
+        if (self.internalBase() != null && Autograd.needsGrad(result)) throw viewInPlace(name);
         if (!Arrays.equals(result.shape().toArray(), self.shape().toArray()))
             throw new TesseraException(name + ": output with shape " + self.shape() + " doesn't match the broadcast shape " + result.shape());
         if (result.dtype() != self.dtype() && !self.dtype().isFloatingPoint() && result.dtype().isFloatingPoint())
@@ -263,6 +275,15 @@ public final class Elementwise {
         self.internalBumpVersion();
         if (Autograd.needsGrad(result)) self.internalRebase(result.gradFn());
         return self;
+    }
+
+    /**
+     * PyTorch gives the base of a view the history of an in-place op on the view (CopySlices);
+     * Tessera does not, so it refuses rather than return wrong gradients for the base.
+     */
+    private static TesseraException viewInPlace(String name) {
+        return new TesseraException(name + ": in-place operation on a view of a tensor that is part of the autograd graph is not "
+                + "supported by Tessera; use an out-of-place op (e.g. torch.where or cat) instead");
     }
 
     public static Tensor fill_(Tensor self, double value) {

@@ -20,6 +20,7 @@ public final class Reductions {
         }
         int[] out = new int[dims.length];
         for (int i = 0; i < dims.length; i++) out[i] = Views.normalizeDim(dims[i], rank, op);
+        if (rank == 0) return new int[0];   // a 0-dim tensor accepts dim 0 or -1 and has nothing to reduce
         Arrays.sort(out);
         for (int i = 1; i < out.length; i++)
             if (out[i] == out[i - 1]) throw new TesseraException(op + ": dim " + out[i] + " appears multiple times in the list of dims");
@@ -115,6 +116,7 @@ public final class Reductions {
     public static Tensor extreme(Tensor x, int dim, boolean keepdim, boolean max) {
         String op = max ? "max" : "min";
         int d = Views.normalizeDim(dim, x.dim(), op);
+        if (x.dim() == 0) return Views.cloneTensor(x);   // its own extremum, as PyTorch
         checkNonEmptyDim(x, d, op);
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, x, new int[] {d}, keepdim, x.dtype());
         long[] shape = x.shape().toArray();

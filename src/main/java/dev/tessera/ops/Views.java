@@ -23,7 +23,7 @@ public final class Views {
     }
 
     private static Tensor viewOf(Tensor t, long offset, long[] shape, long[] strides) {
-        return Tensor.internalWrap(new View(t.raw().storage(), offset, shape, strides));
+        return Tensor.internalView(t, offset, shape, strides);
     }
 
     /** Resolves one -1 and checks the element count. */
@@ -57,7 +57,7 @@ public final class Views {
         long[] newStrides = new long[newShape.length];
         long numel = 1;
         for (long d : oldShape) numel *= d;
-        if (numel == 0) return Creation.contiguousStrides(newShape);
+        if (numel == 0 || oldShape.length == 0) return Creation.contiguousStrides(newShape);   // 0-dim: every new dim is 1
         int viewD = newShape.length - 1;
         long chunkBase = oldStrides.length == 0 ? 1 : oldStrides[oldStrides.length - 1];
         long tensorNumel = 1, viewNumel = 1;
@@ -242,7 +242,8 @@ public final class Views {
                         + ") at non-singleton dimension " + d + ".  Target sizes: " + Arrays.toString(shape) + ".  Tensor sizes: " + Arrays.toString(sh));
         }
         if (Arrays.equals(target, sh)) return t;
-        Tensor out = Tensor.internalWrap(Elementwise.expandedView(t, target));
+        View e = Elementwise.expandedView(t, target);
+        Tensor out = viewOf(t, e.offset(), e.shape(), e.strides());
         return Autograd.record(out, "ExpandBackward0", new Tensor[] {t}, g -> new Tensor[] {g});   // engine sums back to shape
     }
 

@@ -218,13 +218,18 @@ public final class CpuBackend implements Backend {
         else Parallel.forRange(batch, flopsPerMatrix * batch, body);
     }
 
-    /** A matrix operand as GEMM wants it: row-major with a leading dimension, or its transpose. */
+    /**
+     * A matrix operand as GEMM wants it: row-major with a leading dimension of at least a row, or
+     * the transpose of that. Anything else (a matrix axis broadcast with stride 0, a doubly strided
+     * slice) is packed first; a stride-0 batch axis is fine as it is.
+     */
     private record Operand(Object array, int offset, int batchStride, boolean trans, int ld) {
         static Operand of(View v) {
             long[] st = v.strides(), sh = v.shape();
-            if (st[2] == 1 || sh[2] == 1) return new Operand(arrayOf(v), (int) v.offset(), (int) st[0], false, (int) Math.max(st[1], sh[2]));
-            if (st[1] == 1 || sh[1] == 1) return new Operand(arrayOf(v), (int) v.offset(), (int) st[0], true, (int) Math.max(st[2], sh[1]));
-            // Neither axis is unit-stride: pack it (rare: e.g. a strided slice of a strided slice).
+            boolean rowMajor = (st[2] == 1 || sh[2] == 1) && (sh[1] == 1 || st[1] >= sh[2]);
+            boolean colMajor = (st[1] == 1 || sh[1] == 1) && (sh[2] == 1 || st[2] >= sh[1]);
+            if (rowMajor) return new Operand(arrayOf(v), (int) v.offset(), (int) st[0], false, (int) Math.max(st[1], sh[2]));
+            if (colMajor) return new Operand(arrayOf(v), (int) v.offset(), (int) st[0], true, (int) Math.max(st[2], sh[1]));
             Object packed = INSTANCE.toHost(v);
             return new Operand(packed, 0, (int) (sh[1] * sh[2]), false, (int) sh[2]);
         }
@@ -278,8 +283,8 @@ public final class CpuBackend implements Backend {
             sum += e;
         }
         if (log) {
-            float shift = (float) (max + Math.log(sum));
-            for (int j = 0; j < n; j++) o[ob + j] = x[xb + j] - shift;
+            float logSum = (float) Math.log(sum);   // (x − max) − log Σ: subtracting max + log Σ at once loses a float step
+            for (int j = 0; j < n; j++) o[ob + j] = (x[xb + j] - max) - logSum;
         } else {
             float inv = (float) (1.0 / sum);
             for (int j = 0; j < n; j++) o[ob + j] *= inv;

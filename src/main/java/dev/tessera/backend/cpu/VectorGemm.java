@@ -31,8 +31,15 @@ final class VectorGemm {
     /** Offset of the tile buffer (edge tiles) inside the per-thread work array, after the A strip. */
     private static final int TILE = MR * KC;
 
-    /** Packed B panel, owned by the calling thread and filled/read by the workers of one call. */
-    private static final ThreadLocal<float[]> B_PANEL = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    /**
+     * Most floats of packed B per group (4 MiB). B is packed a group of panels at a time, so
+     * that a call needs two thread hand-offs per group (pack, compute) rather than two per
+     * KC×NC panel: a hand-off costs ~7 µs here, as much as a small GEMM.
+     */
+    private static final int GROUP = 1 << 20;
+
+    /** Packed B, owned by the calling thread and filled/read by the workers of one call; grows on demand. */
+    private static final ThreadLocal<float[][]> B_PACK = ThreadLocal.withInitial(() -> new float[1][0]);
     /** Per-worker packed A strip followed by an MR×NR tile buffer; reused to avoid first-touch costs. */
     private static final ThreadLocal<float[]> WORK = ThreadLocal.withInitial(() -> new float[TILE + MR * NR]);
 
@@ -47,40 +54,114 @@ final class VectorGemm {
     static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float[] c, int cOff, int ldc, boolean accumulate) {
-        final float[] bp = B_PANEL.get();
+        // A group is [g0, g0+gw) columns × [k0, k0+gk) depth: whole KC blocks deep (or all of k)
+        // and whole NC blocks wide (or all of n), at most GROUP floats once padded.
+        final int gkMax = Math.min(k, Math.max(KC, GROUP / NC / KC * KC));
+        final int gwMax = Math.min(n, Math.max(1, GROUP / (gkMax * NC)) * NC);
+        final float[] bp = packBuffer(gkMax * roundUp(gwMax, NR));
         final int mStrips = (m + MR - 1) / MR;
-        for (int jc0 = 0; jc0 < n; jc0 += NC) {
-            final int jc = jc0, nc = Math.min(NC, n - jc);
-            final int nStrips = (nc + NR - 1) / NR;
-            for (int pc0 = 0; pc0 < k; pc0 += KC) {
-                final int pc = pc0, kc = Math.min(KC, k - pc);
-                // After the first k block the panel's partial products are added to C.
-                final boolean add = accumulate || pc > 0;
-                Parallel.forRange(nStrips, (long) kc * nc, (s0, s1) -> {
-                    for (int s = s0; s < s1; s++) packB(transB, b, bOff, ldb, pc, kc, jc + s * NR, Math.min(NR, nc - s * NR), bp, s * kc * NR);
+        for (int g0i = 0; g0i < n; g0i += gwMax) {
+            final int g0 = g0i, gw = Math.min(gwMax, n - g0);
+            final int gStrips = (gw + NR - 1) / NR;
+            for (int k0i = 0; k0i < k; k0i += gkMax) {
+                final int k0 = k0i, gk = Math.min(gkMax, k - k0);
+                Parallel.forRange(gStrips, (long) gk * gw, (s0, s1) -> {
+                    for (int s = s0; s < s1; s++) packStrip(transB, b, bOff, ldb, g0, gw, k0, gk, s, bp);
                 });
-                Parallel.forRange(mStrips, (long) m * nc * kc, (r0, r1) ->
-                        rows(r0, r1, transA, m, kc, nStrips, nc, a, aOff, lda, pc, bp, c, cOff + jc, ldc, add));
+                // Work in vector FMAs of the padded problem: the hand-off pays off only when
+                // each thread gets well over its ~7 µs cost.
+                long work = (long) mStrips * MR * gStrips * NR / L * gk;
+                Parallel.forRange(mStrips, work, (r0, r1) -> group(r0, r1, transA, m, a, aOff, lda,
+                        g0, gw, k0, gk, bp, c, cOff, ldc, accumulate));
             }
         }
     }
 
-    /** Multiplies row strips [r0, r1) of A's current k block by the packed B panel. */
+    private static int roundUp(int x, int to) {
+        return (x + to - 1) / to * to;
+    }
+
+    /** The calling thread's packed-B buffer, grown (never shrunk) to hold at least size floats. */
+    private static float[] packBuffer(int size) {
+        float[][] holder = B_PACK.get();
+        if (holder[0].length < size) holder[0] = new float[Math.max(size, Math.min(GROUP, 2 * holder[0].length))];
+        return holder[0];
+    }
+
+    /**
+     * Offset in the packed group of panel (column block jb, k block starting at depth pk inside
+     * the group): blocks before jb are full NC wide and gk deep; k blocks before pk are full KC
+     * deep and ncPad wide.
+     */
+    private static int panelBase(int jb, int gk, int pk, int ncPad) {
+        return jb * NC * gk + pk * ncPad;
+    }
+
+    /** Packs column strip s of the group (NR columns) for every k block of the group. */
+    private static void packStrip(boolean transB, float[] b, int bOff, int ldb, int g0, int gw, int k0, int gk, int s, float[] bp) {
+        final int perBlock = NC / NR;
+        int jb = s / perBlock, t = s % perBlock;
+        int jc = jb * NC, nc = Math.min(NC, gw - jc), ncPad = roundUp(nc, NR);
+        int j0 = jc + t * NR, nr = Math.min(NR, gw - j0);
+        for (int pk = 0; pk < gk; pk += KC) {
+            int kc = Math.min(KC, gk - pk);
+            packB(transB, b, bOff, ldb, k0 + pk, kc, g0 + j0, nr, bp, panelBase(jb, gk, pk, ncPad) + t * kc * NR);
+        }
+    }
+
+    /** Row strips [r0, r1) times the packed group, panel by panel so each panel stays in L2. */
+    private static void group(int r0, int r1, boolean transA, int m, float[] a, int aOff, int lda,
+                              int g0, int gw, int k0, int gk, float[] bp,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
+        for (int jc = 0; jc < gw; jc += NC) {
+            int nc = Math.min(NC, gw - jc), ncPad = roundUp(nc, NR);
+            for (int pk = 0; pk < gk; pk += KC) {
+                int kc = Math.min(KC, gk - pk);
+                // After the first k block of the whole product, partial sums are added to C.
+                boolean add = accumulate || k0 + pk > 0;
+                rows(r0, r1, transA, m, kc, ncPad / NR, nc, a, aOff, lda, k0 + pk,
+                        bp, panelBase(jc / NC, gk, pk, ncPad), c, cOff + g0 + jc, ldc, add);
+            }
+        }
+    }
+
+    /** Multiplies row strips [r0, r1) of A's k block [pc, pc+kc) by one packed B panel. */
     private static void rows(int r0, int r1, boolean transA, int m, int kc, int nStrips, int nc,
-                             float[] a, int aOff, int lda, int pc, float[] bp,
+                             float[] a, int aOff, int lda, int pc, float[] bp, int bBase,
                              float[] c, int cOff, int ldc, boolean add) {
         final float[] w = WORK.get();
         for (int s = r0; s < r1; s++) {
             int i0 = s * MR, mr = Math.min(MR, m - i0);
-            packA(transA, a, aOff, lda, i0, mr, pc, kc, w);
+            // Full strips read A where it lies (element (r, p) at ai + r*rs + p*ps): both layouts
+            // are MR short streams the prefetcher follows, and skipping the copy matters when n is
+            // small. The last, partial strip is packed with zero padding instead.
+            float[] as;
+            int ai, rs, ps;
+            if (mr == MR) {
+                as = a;
+                ai = aOff + (transA ? pc * lda + i0 : i0 * lda + pc);
+                rs = transA ? 1 : lda;
+                ps = transA ? lda : 1;
+            } else {
+                packA(transA, a, aOff, lda, i0, mr, pc, kc, w);
+                as = w;
+                ai = 0;
+                rs = 1;
+                ps = MR;
+            }
             int cRow = cOff + i0 * ldc;
             for (int t = 0; t < nStrips; t++) {
-                int j0 = t * NR, nr = Math.min(NR, nc - j0);
+                int j0 = t * NR, nr = Math.min(NR, nc - j0), bIdx = bBase + t * kc * NR;
                 if (mr == MR && nr == NR) {
-                    kernel(kc, w, bp, t * kc * NR, c, cRow + j0, ldc, add);
+                    kernel(kc, as, ai, rs, ps, bp, bIdx, c, cRow + j0, ldc, add);
+                } else if (mr == MR && nr == L) {
+                    kernel1(kc, as, ai, rs, ps, bp, bIdx, c, cRow + j0, ldc, add);
                 } else {
-                    // Edge tile: compute the full tile into the buffer, then copy the valid part.
-                    kernel(kc, w, bp, t * kc * NR, w, TILE, NR, false);
+                    // Edge tile: compute it into the buffer, then copy the valid part. A strip at
+                    // most one vector wide takes the half-width kernel: narrow outputs (n = 10
+                    // classes) would otherwise spend half the FMAs on padding.
+                    if (nr <= L) kernel1(kc, as, ai, rs, ps, bp, bIdx, w, TILE, NR, false);
+                    else kernel(kc, as, ai, rs, ps, bp, bIdx, w, TILE, NR, false);
                     for (int r = 0; r < mr; r++) {
                         int ci = cRow + r * ldc + j0, ti = TILE + r * NR;
                         if (add) for (int j = 0; j < nr; j++) c[ci + j] += w[ti + j];
@@ -138,27 +219,58 @@ final class VectorGemm {
     }
 
     /**
+     * Half-width register tile, MR×1 vectors: as {@link #kernel} but for the first L columns of
+     * a packed strip only (8 independent FMA chains still cover the FMA latency).
+     */
+    private static void kernel1(int kc, float[] a, int aIdx, int rs, int ps, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        final int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
+        for (int p = 0; p < kc; p++) {
+            int ai = aIdx + p * ps;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bIdx + p * NR);
+            c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[ai + r1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[ai + r2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[ai + r3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[ai + r4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[ai + r5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[ai + r6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[ai + r7]).fma(b0, c7);
+        }
+        int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
+        if (add) {
+            c0 = c0.add(FloatVector.fromArray(S, c, i0)); c1 = c1.add(FloatVector.fromArray(S, c, i1));
+            c2 = c2.add(FloatVector.fromArray(S, c, i2)); c3 = c3.add(FloatVector.fromArray(S, c, i3));
+            c4 = c4.add(FloatVector.fromArray(S, c, i4)); c5 = c5.add(FloatVector.fromArray(S, c, i5));
+            c6 = c6.add(FloatVector.fromArray(S, c, i6)); c7 = c7.add(FloatVector.fromArray(S, c, i7));
+        }
+        c0.intoArray(c, i0); c1.intoArray(c, i1); c2.intoArray(c, i2); c3.intoArray(c, i3);
+        c4.intoArray(c, i4); c5.intoArray(c, i5); c6.intoArray(c, i6); c7.intoArray(c, i7);
+    }
+
+    /**
      * The register tile: C[0..MR)[0..NR) at c[cIdx + r*ldc + j] = (add ? C : 0) + Ap·Bp over kc,
      * with Ap = ap[p*MR + r] (starting at 0) and Bp = bp[bIdx + p*NR + j]. Every call in here is
      * a Vector API intrinsic, so the 16 accumulators stay in registers.
      */
-    private static void kernel(int kc, float[] ap, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+    private static void kernel(int kc, float[] a, int aIdx, int rs, int ps, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
                 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        final int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         for (int p = 0; p < kc; p++) {
-            int ai = p * MR, bi = bIdx + p * NR;
+            int ai = aIdx + p * ps, bi = bIdx + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector av;
-            av = FloatVector.broadcast(S, ap[ai]);     c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, ap[ai + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, ap[ai + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, ap[ai + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, ap[ai + 4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, ap[ai + 5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, ap[ai + 6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, ap[ai + 7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, a[ai]);      c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[ai + r1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[ai + r2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[ai + r3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[ai + r4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[ai + r5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[ai + r6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[ai + r7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
         int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
         if (add) {
