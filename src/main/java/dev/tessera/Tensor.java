@@ -5,6 +5,7 @@ import dev.tessera.autograd.GradMode;
 import dev.tessera.autograd.Node;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.Backends;
+import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.View;
 import dev.tessera.ops.Creation;
@@ -182,32 +183,32 @@ public class Tensor {
     public Tensor minimum(Tensor o) { return Elementwise.minimum(this, o); }
     /** Elementwise clamp to [min, max]; pass NaN to leave a side open. */
     public Tensor clamp(double min, double max) { return Elementwise.clamp(this, min, max); }
-    public Tensor eq(Tensor o) { return Elementwise.compare(dev.tessera.backend.BinaryOp.EQ, this, o); }
-    public Tensor eq(double s) { return Elementwise.compareScalar(dev.tessera.backend.BinaryOp.EQ, this, s); }
-    public Tensor ne(Tensor o) { return Elementwise.compare(dev.tessera.backend.BinaryOp.NE, this, o); }
-    public Tensor ne(double s) { return Elementwise.compareScalar(dev.tessera.backend.BinaryOp.NE, this, s); }
-    public Tensor gt(Tensor o) { return Elementwise.compare(dev.tessera.backend.BinaryOp.GT, this, o); }
-    public Tensor gt(double s) { return Elementwise.compareScalar(dev.tessera.backend.BinaryOp.GT, this, s); }
-    public Tensor ge(Tensor o) { return Elementwise.compare(dev.tessera.backend.BinaryOp.GE, this, o); }
-    public Tensor ge(double s) { return Elementwise.compareScalar(dev.tessera.backend.BinaryOp.GE, this, s); }
-    public Tensor lt(Tensor o) { return Elementwise.compare(dev.tessera.backend.BinaryOp.LT, this, o); }
-    public Tensor lt(double s) { return Elementwise.compareScalar(dev.tessera.backend.BinaryOp.LT, this, s); }
-    public Tensor le(Tensor o) { return Elementwise.compare(dev.tessera.backend.BinaryOp.LE, this, o); }
-    public Tensor le(double s) { return Elementwise.compareScalar(dev.tessera.backend.BinaryOp.LE, this, s); }
+    public Tensor eq(Tensor o) { return Elementwise.compare(BinaryOp.EQ, this, o); }
+    public Tensor eq(double s) { return Elementwise.compareScalar(BinaryOp.EQ, this, s); }
+    public Tensor ne(Tensor o) { return Elementwise.compare(BinaryOp.NE, this, o); }
+    public Tensor ne(double s) { return Elementwise.compareScalar(BinaryOp.NE, this, s); }
+    public Tensor gt(Tensor o) { return Elementwise.compare(BinaryOp.GT, this, o); }
+    public Tensor gt(double s) { return Elementwise.compareScalar(BinaryOp.GT, this, s); }
+    public Tensor ge(Tensor o) { return Elementwise.compare(BinaryOp.GE, this, o); }
+    public Tensor ge(double s) { return Elementwise.compareScalar(BinaryOp.GE, this, s); }
+    public Tensor lt(Tensor o) { return Elementwise.compare(BinaryOp.LT, this, o); }
+    public Tensor lt(double s) { return Elementwise.compareScalar(BinaryOp.LT, this, s); }
+    public Tensor le(Tensor o) { return Elementwise.compare(BinaryOp.LE, this, o); }
+    public Tensor le(double s) { return Elementwise.compareScalar(BinaryOp.LE, this, s); }
     /** Elements where mask (BOOL, broadcastable) is true replaced by value. */
     public Tensor maskedFill(Tensor mask, double value) { return Elementwise.maskedFill(this, mask, value); }
 
     // ------------------------------------------------------------------ in place (return this)
 
-    public Tensor add_(Tensor o) { return Elementwise.inPlace(this, "add_", self -> self.add(o)); }
-    public Tensor add_(Tensor o, double alpha) { return Elementwise.inPlace(this, "add_", self -> self.add(o, alpha)); }
-    public Tensor add_(double s) { return Elementwise.inPlace(this, "add_", self -> self.add(s)); }
-    public Tensor sub_(Tensor o) { return Elementwise.inPlace(this, "sub_", self -> self.sub(o)); }
-    public Tensor sub_(double s) { return Elementwise.inPlace(this, "sub_", self -> self.sub(s)); }
-    public Tensor mul_(Tensor o) { return Elementwise.inPlace(this, "mul_", self -> self.mul(o)); }
-    public Tensor mul_(double s) { return Elementwise.inPlace(this, "mul_", self -> self.mul(s)); }
-    public Tensor div_(Tensor o) { return Elementwise.inPlace(this, "div_", self -> self.div(o)); }
-    public Tensor div_(double s) { return Elementwise.inPlace(this, "div_", self -> self.div(s)); }
+    public Tensor add_(Tensor o) { return Elementwise.inPlaceBinary(this, "add_", BinaryOp.ADD, o, self -> self.add(o)); }
+    public Tensor add_(Tensor o, double alpha) { return Elementwise.inPlaceBinary(this, "add_", BinaryOp.ADD, alpha == 1 ? o : o.mul(alpha), self -> self.add(o, alpha)); }
+    public Tensor add_(double s) { return Elementwise.inPlaceScalar(this, "add_", BinaryOp.ADD, s, self -> self.add(s)); }
+    public Tensor sub_(Tensor o) { return Elementwise.inPlaceBinary(this, "sub_", BinaryOp.SUB, o, self -> self.sub(o)); }
+    public Tensor sub_(double s) { return Elementwise.inPlaceScalar(this, "sub_", BinaryOp.SUB, s, self -> self.sub(s)); }
+    public Tensor mul_(Tensor o) { return Elementwise.inPlaceBinary(this, "mul_", BinaryOp.MUL, o, self -> self.mul(o)); }
+    public Tensor mul_(double s) { return Elementwise.inPlaceScalar(this, "mul_", BinaryOp.MUL, s, self -> self.mul(s)); }
+    public Tensor div_(Tensor o) { return Elementwise.inPlaceBinary(this, "div_", BinaryOp.DIV, o, self -> self.div(o)); }
+    public Tensor div_(double s) { return Elementwise.inPlaceScalar(this, "div_", BinaryOp.DIV, s, self -> self.div(s)); }
     public Tensor clamp_(double min, double max) { return Elementwise.inPlace(this, "clamp_", self -> self.clamp(min, max)); }
     public Tensor zero_() { return Elementwise.fill_(this, 0); }
     public Tensor fill_(double value) { return Elementwise.fill_(this, value); }

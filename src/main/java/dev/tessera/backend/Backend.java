@@ -52,6 +52,16 @@ public interface Backend {
     void col2im(View cols, ConvGeometry g, View out);
 
     /**
+     * Max over each window of x [N, C, H, W] (any strides) into out [N, C, outH, outW]; indices
+     * (INT64, out's shape) get the winner's position h·W + w within its plane (the first on ties,
+     * NaN wins), as PyTorch's max_pool2d_with_indices.
+     */
+    void maxPool2d(View x, ConvGeometry g, View out, View indices);
+
+    /** The adjoint of maxPool2d: dx [N, C, H, W] is zeroed, then dx[plane][indices] += grad. */
+    void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx);
+
+    /**
      * out[i, :] = table[index[i], :]; table [rows, d] contiguous, index INT64 [m] contiguous.
      * Throws {@code index out of range in self} before writing when an index is outside [0, rows).
      */

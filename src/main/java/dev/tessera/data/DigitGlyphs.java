@@ -40,7 +40,7 @@ final class DigitGlyphs {
 
     private static void one(Pen p) {
         double tx = p.u(-0.05, 0.1), ty = p.u(-0.95, -0.8), bx = p.u(-0.1, 0.05), by = p.u(0.85, 0.95);
-        if (p.chance(0.4)) p.stroke().to(tx - p.u(0.15, 0.3), ty + p.u(0.15, 0.3));    // the flag, drawn into the stem
+        if (p.chance(0.4)) p.stroke().to(tx - p.u(0.12, 0.26), ty + p.u(0.15, 0.3));    // the flag, drawn into the stem
         else p.stroke();
         p.to(tx, ty).curveTo(tx + p.j(0.06), ty * 0.33 + by * 0.67, bx, by);
         if (p.chance(0.15)) p.stroke().to(bx - p.u(0.2, 0.3), by).to(bx + p.u(0.2, 0.3), by + p.j(0.04));
@@ -100,7 +100,7 @@ final class DigitGlyphs {
     }
 
     private static void seven(Pen p) {
-        double lx = -0.5 + p.j(0.06), ly = -0.88 + p.j(0.05), rx = 0.5 + p.j(0.06), ry = -0.9 + p.j(0.05);
+        double lx = -0.55 + p.j(0.06), ly = -0.88 + p.j(0.05), rx = 0.5 + p.j(0.06), ry = -0.9 + p.j(0.05);
         p.stroke();
         if (p.chance(0.25)) p.to(lx - p.u(0, 0.05), ly + p.u(0.12, 0.25));       // a tick before the bar
         double bx = p.u(-0.3, 0.05), by = 0.95;

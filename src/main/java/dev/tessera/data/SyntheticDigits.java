@@ -59,7 +59,7 @@ public final class SyntheticDigits {
         double shear = u(rng, -0.3, 0.3), aspect = u(rng, 0.75, 1.2);
         double angle = Math.toRadians(u(rng, -15, 15)), cos = Math.cos(angle), sin = Math.sin(angle);
         double scale = u(rng, 7.0, 9.8);                   // pixels per glyph unit: digit height 14-20 px
-        double halfWidth = u(rng, 0.6, 1.9);               // pixels; the full-intensity core is ~2 * halfWidth wide
+        double halfWidth = Math.min(u(rng, 0.6, 1.9), 0.2 * scale);   // pixels; the full-intensity core is ~2 * halfWidth
         float ink = (float) u(rng, 0.7, 1.0);
 
         double minX = Double.MAX_VALUE, maxX = -Double.MAX_VALUE, minY = Double.MAX_VALUE, maxY = -Double.MAX_VALUE;

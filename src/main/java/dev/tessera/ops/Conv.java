@@ -75,7 +75,7 @@ public final class Conv {
         return Autograd.relabel(out.squeeze(2), "ConvolutionBackward0");
     }
 
-    /** Max over each kh×kw window (padding reads −∞); stride defaults to the kernel size. */
+    /** Max over each kh×kw window (padding never wins); stride defaults to the kernel size. Its own kernel, with saved indices for backward. */
     public static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding) {
         return pool(x, kernel, stride, padding, true);
     }
@@ -101,9 +101,19 @@ public final class Conv {
         ConvGeometry g = new ConvGeometry(n, c, x.size(2), x.size(3), kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1,
                 max ? Double.NEGATIVE_INFINITY : 0);
         checkOutputSize(op, x, g);
+        if (max) {
+            long[] outShape = {n, c, g.outH(), g.outW()}, inShape = x.shape().toArray();
+            Tensor out = Creation.empty(outShape, x.dtype(), x.device());
+            Tensor indices = Creation.empty(outShape, dev.tessera.DType.INT64, x.device());
+            x.backend().maxPool2d(x.raw(), g, out.raw(), indices.raw());
+            return Autograd.record(out, name, new Tensor[] {x}, grad -> {
+                Tensor dx = Creation.empty(inShape, grad.dtype(), grad.device());
+                grad.backend().maxPool2dBackward(grad.contiguous().raw(), indices.raw(), g, dx.raw());
+                return new Tensor[] {dx};
+            });
+        }
         Tensor windows = unfold(x, g).view(n, c, (long) kernel[0] * kernel[1], g.outH() * g.outW());
-        Tensor out = (max ? windows.max(2) : windows.mean(2)).view(n, c, g.outH(), g.outW());
-        return Autograd.relabel(out, name);
+        return Autograd.relabel(windows.mean(2).view(n, c, g.outH(), g.outW()), name);
     }
 
     private static void checkOutputSize(String op, Tensor x, ConvGeometry g) {

@@ -286,6 +286,33 @@ public final class Elementwise {
                 + "supported by Tessera; use an out-of-place op (e.g. torch.where or cat) instead");
     }
 
+    /**
+     * self = self op other, written straight into self's storage when no graph is involved (the
+     * optimizer and init case); otherwise through {@link #inPlace} with {@code graphOp}.
+     */
+    public static Tensor inPlaceBinary(Tensor self, String name, BinaryOp op, Tensor other, UnaryOperator<Tensor> graphOp) {
+        boolean direct = !Autograd.needsGrad(self, other) && self.device().equals(other.device()) && self.dtype().isFloatingPoint()
+                && (other.raw().storage() != self.raw().storage() || sameView(self, other));
+        if (!direct) return inPlace(self, name, graphOp);
+        long[] shape = self.shape().toArray();
+        if (!Arrays.equals(broadcastShapes(shape, other.shape().toArray()), shape))
+            throw new TesseraException(name + ": output with shape " + self.shape() + " doesn't match the broadcast shape "
+                    + Arrays.toString(broadcastShapes(shape, other.shape().toArray())));
+        Tensor o = other.dtype() == self.dtype() ? other : Creation.convert(other, self.dtype());
+        self.backend().binary(op, self.raw(), expandedView(o, shape), self.raw());
+        self.internalBumpVersion();
+        return self;
+    }
+
+    public static Tensor inPlaceScalar(Tensor self, String name, BinaryOp op, double s, UnaryOperator<Tensor> graphOp) {
+        if (!self.dtype().isFloatingPoint()) return inPlace(self, name, graphOp);
+        return inPlaceBinary(self, name, op, scalarLike(s, self.dtype(), self), graphOp);
+    }
+
+    private static boolean sameView(Tensor a, Tensor b) {
+        return a.raw().offset() == b.raw().offset() && Arrays.equals(a.stride(), b.stride()) && a.shape().equals(b.shape());
+    }
+
     public static Tensor fill_(Tensor self, double value) {
         checkInPlaceLeaf(self, "fill_");
         self.backend().fill(self.raw(), value);

@@ -57,62 +57,85 @@ class SyntheticDigitsTest {
         assertTrue(inkFraction > 0.05 && inkFraction < 0.35, "fraction of bright pixels " + inkFraction);
     }
 
-    /** Mean image of each class, in pixel units [0, 1]. */
-    private static double[][] classMeans(TensorDataset d) {
+    /**
+     * The images in pixel units [0, 1], each shifted (whole pixels, zero fill) to put its centre
+     * of mass in the middle, as MNIST's preprocessing does. The generator places digits anywhere
+     * they fit, so without this the class means would be blurred by translation alone.
+     */
+    private static double[][] centred(TensorDataset d) {
         float[] x = d.inputs().toFloatArray();
-        long[] y = d.labels().toLongArray();
+        double[][] out = new double[d.size()][PX];
+        for (int i = 0; i < d.size(); i++) {
+            double sum = 0, sr = 0, sc = 0;
+            for (int k = 0; k < PX; k++) {
+                double p = x[i * PX + k] * Mnist.STD + Mnist.MEAN;
+                sum += p;
+                sr += p * (k / 28);
+                sc += p * (k % 28);
+            }
+            int dr = (int) Math.round(13.5 - sr / sum), dc = (int) Math.round(13.5 - sc / sum);
+            for (int r = 0; r < 28; r++)
+                for (int c = 0; c < 28; c++) {
+                    int fr = r - dr, fc = c - dc;
+                    if (fr >= 0 && fr < 28 && fc >= 0 && fc < 28) out[i][r * 28 + c] = x[i * PX + fr * 28 + fc] * Mnist.STD + Mnist.MEAN;
+                }
+        }
+        return out;
+    }
+
+    private static double[][] classMeans(double[][] images, long[] labels) {
         double[][] means = new double[10][PX];
         int[] n = new int[10];
-        for (int i = 0; i < y.length; i++) {
-            n[(int) y[i]]++;
-            for (int k = 0; k < PX; k++) means[(int) y[i]][k] += x[i * PX + k] * Mnist.STD + Mnist.MEAN;
+        for (int i = 0; i < labels.length; i++) {
+            n[(int) labels[i]]++;
+            for (int k = 0; k < PX; k++) means[(int) labels[i]][k] += images[i][k];
         }
         for (int c = 0; c < 10; c++) for (int k = 0; k < PX; k++) means[c][k] /= n[c];
         return means;
     }
 
-    private static double distance2(double[] a, float[] x, int offset) {
+    /** Root-mean-square difference per pixel. */
+    private static double rms(double[] a, double[] b) {
         double s = 0;
-        for (int k = 0; k < PX; k++) {
-            double d = a[k] - (x[offset + k] * Mnist.STD + Mnist.MEAN);
-            s += d * d;
-        }
-        return s;
-    }
-
-    @Test void classesLookDifferent() {
-        double[][] means = classMeans(SyntheticDigits.generate(2000, 4));
-        for (int a = 0; a < 10; a++)
-            for (int b = a + 1; b < 10; b++) {
-                double d = 0;
-                for (int k = 0; k < PX; k++) d += (means[a][k] - means[b][k]) * (means[a][k] - means[b][k]);
-                // RMS difference of the mean images; identical classes would give ~0 (sampling noise ~0.01)
-                assertTrue(Math.sqrt(d / PX) > 0.04, "mean images of " + a + " and " + b + " are too close: " + Math.sqrt(d / PX));
-            }
+        for (int k = 0; k < PX; k++) s += (a[k] - b[k]) * (a[k] - b[k]);
+        return Math.sqrt(s / PX);
     }
 
     /**
-     * Nearest-class-mean on 1000 training and 1000 test digits. Chance is 10%; on real MNIST this
-     * classifier scores about 82%. Our digits carry the same kinds of variation (rotation, shear,
-     * scale, shift, thickness), which blur the class means, so we ask for well above chance but
-     * leave room below MNIST's figure: at least 60% (it measures about NCM_MEASURED).
+     * The mean image of each class differs from every other class's far more than two estimates
+     * of the same class's mean (from two seeds) differ from each other: measured about 0.07 RMS
+     * at the closest pair (3 and 8) against at most about 0.02 within a class; we ask for 2x.
+     */
+    @Test void classesLookDifferent() {
+        TensorDataset a = SyntheticDigits.generate(2000, 4), b = SyntheticDigits.generate(2000, 5);
+        double[][] ma = classMeans(centred(a), a.labels().toLongArray()), mb = classMeans(centred(b), b.labels().toLongArray());
+        double within = 0;
+        for (int c = 0; c < 10; c++) within = Math.max(within, rms(ma[c], mb[c]));
+        for (int c = 0; c < 10; c++)
+            for (int e = c + 1; e < 10; e++)
+                assertTrue(rms(ma[c], ma[e]) > 2 * within,
+                        "mean images of " + c + " and " + e + " differ by " + rms(ma[c], ma[e]) + " RMS, within a class by up to " + within);
+    }
+
+    /**
+     * Nearest-class-mean on centred images, 1000 training and 1000 test digits: a quick check that
+     * the classes are learnable. Chance is 10% (standard deviation about 1% over 1000 tests); on
+     * MNIST this classifier scores about 82%, on these digits about 71%, because their strokes
+     * vary more in place, slant and thickness (that is left for real models to learn). We ask for
+     * at least 50%: far above chance, with room for harmless changes to the drawing.
      */
     @Test void nearestClassMeanLearnsWellAboveChance() {
-        double[][] means = classMeans(SyntheticDigits.generate(1000, 10));
-        TensorDataset test = SyntheticDigits.generate(1000, 11);
-        float[] x = test.inputs().toFloatArray();
+        TensorDataset train = SyntheticDigits.generate(1000, 10), test = SyntheticDigits.generate(1000, 11);
+        double[][] means = classMeans(centred(train), train.labels().toLongArray());
+        double[][] x = centred(test);
         long[] y = test.labels().toLongArray();
         int correct = 0;
         for (int i = 0; i < y.length; i++) {
             int best = 0;
-            double bestD = Double.MAX_VALUE;
-            for (int c = 0; c < 10; c++) {
-                double d = distance2(means[c], x, i * PX);
-                if (d < bestD) { bestD = d; best = c; }
-            }
+            for (int c = 1; c < 10; c++) if (rms(means[c], x[i]) < rms(means[best], x[i])) best = c;
             if (best == y[i]) correct++;
         }
         double accuracy = correct / (double) y.length;
-        assertTrue(accuracy >= 0.60, "nearest-class-mean accuracy " + accuracy);
+        assertTrue(accuracy >= 0.5, "nearest-class-mean accuracy " + accuracy);
     }
 }

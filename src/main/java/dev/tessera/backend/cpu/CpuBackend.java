@@ -73,6 +73,8 @@ public final class CpuBackend implements Backend {
             it.forEachRow((od, os, unused, len) -> System.arraycopy(s, os, d, od, len));
         } else if (s instanceof float[] sf && d instanceof float[] df) {
             it.forEachRow((od, os, unused, len) -> { for (int j = 0; j < len; j++) df[od + j * sd] = sf[os + j * ss]; });
+        } else if (s instanceof boolean[] sb && d instanceof float[] df) {   // masks made numeric
+            it.forEachRow((od, os, unused, len) -> { for (int j = 0; j < len; j++) df[od + j * sd] = sb[os + j * ss] ? 1f : 0f; });
         } else if (s instanceof long[] sl && d instanceof long[] dl) {   // exact beyond 2^53
             it.forEachRow((od, os, unused, len) -> { for (int j = 0; j < len; j++) dl[od + j * sd] = sl[os + j * ss]; });
         } else {
@@ -98,8 +100,11 @@ public final class CpuBackend implements Backend {
         Object xs = arrayOf(x), os = arrayOf(out);
         Strided it = new Strided(out.shape(), out, x);
         int so = it.s0, sx = it.s1;
-        if (xs instanceof float[] xf && os instanceof float[] of && so == 1 && sx == 1 && op == UnaryOp.RELU) {
-            it.forEachRow((o, i, u, len) -> { for (int j = 0; j < len; j++) of[o + j] = Math.max(xf[i + j], 0f); });
+        if (xs instanceof float[] xf && os instanceof float[] of) {
+            if (op == UnaryOp.RELU && so == 1 && sx == 1)
+                it.forEachRow((o, i, u, len) -> { for (int j = 0; j < len; j++) of[o + j] = Math.max(xf[i + j], 0f); });
+            else
+                it.forEachRow((o, i, u, len) -> { for (int j = 0; j < len; j++) of[o + j * so] = (float) Scalar.unary(op, xf[i + j * sx]); });
             return;
         }
         it.forEachRow((o, i, u, len) -> {
@@ -116,6 +121,19 @@ public final class CpuBackend implements Backend {
             return;
         }
         int so = it.s0, sa = it.s1, sb = it.s2;
+        if (as instanceof float[] af && bs instanceof float[] bf) {
+            if (os instanceof float[] of)
+                it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) of[o + j * so] = (float) Scalar.binary(op, af[i + j * sa], bf[k + j * sb]); });
+            else {
+                boolean[] ob = (boolean[]) os;
+                it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) ob[o + j * so] = Scalar.binary(op, af[i + j * sa], bf[k + j * sb]) != 0; });
+            }
+            return;
+        }
+        if (as instanceof long[] al && bs instanceof long[] bl && os instanceof boolean[] ob) {   // index comparisons
+            it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) ob[o + j * so] = Scalar.compare(op, al[i + j * sa], bl[k + j * sb]); });
+            return;
+        }
         it.forEachRow((o, i, k, len) -> {
             for (int j = 0; j < len; j++) set(os, o + j * so, Scalar.binary(op, get(as, i + j * sa), get(bs, k + j * sb)));
         });
@@ -145,19 +163,23 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void where(View cond, View a, View b, View out) {
-        boolean[] c = (boolean[]) arrayOf(cond);
         Object as = arrayOf(a), bs = arrayOf(b), os = arrayOf(out);
-        long[] shape = out.shape();
-        // Strided takes three operands; iterate cond separately with the same merged geometry by
-        // first materialising it against out's shape (it is BOOL, so the copy is cheap).
+        // Strided iterates three operands; cond is materialised in row-major order instead (BOOL, cheap),
+        // and since out is contiguous, an element's offset in out is its index into cc.
         boolean[] cc = (boolean[]) toHost(cond);
-        Strided it = new Strided(shape, out, a, b);
+        Strided it = new Strided(out.shape(), out, a, b);
         int so = it.s0, sa = it.s1, sb = it.s2;
-        // out is contiguous, so its offset is the row-major index into cc.
+        int base = (int) out.offset();
+        if (as instanceof float[] af && bs instanceof float[] bf && os instanceof float[] of) {
+            it.forEachRow((o, i, k, len) -> {
+                for (int j = 0; j < len; j++) { int oi = o + j * so; of[oi] = cc[oi - base] ? af[i + j * sa] : bf[k + j * sb]; }
+            });
+            return;
+        }
         it.forEachRow((o, i, k, len) -> {
             for (int j = 0; j < len; j++) {
                 int oi = o + j * so;
-                set(os, oi, cc[oi - (int) out.offset()] ? get(as, i + j * sa) : get(bs, k + j * sb));
+                set(os, oi, cc[oi - base] ? get(as, i + j * sa) : get(bs, k + j * sb));
             }
         });
     }
@@ -175,16 +197,25 @@ public final class CpuBackend implements Backend {
                 double result;
                 if (op == ReduceOp.SUM) {
                     double acc = 0;
-                    if (xs instanceof float[] f && si == 1) for (int j = 0; j < inner; j++) acc += f[base + j];
+                    if (xs instanceof float[] f) for (int j = 0; j < inner; j++) acc += f[base + j * si];
                     else for (int j = 0; j < inner; j++) acc += get(xs, base + j * si);
                     result = acc;
                 } else {
                     boolean max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
                     double best = get(xs, base);
                     int bestIdx = 0;
-                    for (int j = 1; j < inner && !Double.isNaN(best); j++) {   // NaN wins, as in PyTorch
-                        double v = get(xs, base + j * si);
-                        if (Double.isNaN(v) || (max ? v > best : v < best)) { best = v; bestIdx = j; }
+                    if (xs instanceof float[] f) {
+                        float fb = f[base];
+                        for (int j = 1; j < inner && fb == fb; j++) {   // NaN wins, as in PyTorch
+                            float v = f[base + j * si];
+                            if (v != v || (max ? v > fb : v < fb)) { fb = v; bestIdx = j; }
+                        }
+                        best = fb;
+                    } else {
+                        for (int j = 1; j < inner && !Double.isNaN(best); j++) {
+                            double v = get(xs, base + j * si);
+                            if (Double.isNaN(v) || (max ? v > best : v < best)) { best = v; bestIdx = j; }
+                        }
                     }
                     result = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN ? bestIdx : best;
                 }
@@ -348,11 +379,60 @@ public final class CpuBackend implements Backend {
                                 int wi = oj * g.sw() - g.pw() + kj * g.dw();
                                 if (wi < 0 || wi >= w) continue;
                                 int t = outBase + hi * w + wi;
-                                set(os, t, get(os, t) + get(cs, row + oi * ow + oj));
+                                if (os instanceof float[] of) of[t] += ((float[]) cs)[row + oi * ow + oj];
+                                else set(os, t, get(os, t) + get(cs, row + oi * ow + oj));
                             }
                         }
                     }
             }
+        });
+    }
+
+    @Override public void maxPool2d(View x, ConvGeometry g, View out, View indices) {
+        Object xs = arrayOf(x), os = arrayOf(out);
+        float[] xf = xs instanceof float[] f ? f : null;
+        long[] idx = (long[]) arrayOf(indices);
+        int c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
+        long[] st = x.strides();
+        int sn = (int) st[0], sc = (int) st[1], sh = (int) st[2], sw = (int) st[3], xo = (int) x.offset();
+        int oo = (int) out.offset(), io = (int) indices.offset(), planes = (int) g.n() * c;
+        Parallel.forRange(planes, (long) planes * oh * ow * g.kh() * g.kw(), (from, to) -> {
+            for (int p = from; p < to; p++) {
+                int base = xo + (p / c) * sn + (p % c) * sc;
+                for (int oi = 0; oi < oh; oi++)
+                    for (int oj = 0; oj < ow; oj++) {
+                        double best = Double.NEGATIVE_INFINITY;
+                        int bestAt = -1;
+                        for (int ki = 0; ki < g.kh(); ki++) {
+                            int hi = oi * g.sh() - g.ph() + ki * g.dh();
+                            if (hi < 0 || hi >= h) continue;
+                            for (int kj = 0; kj < g.kw(); kj++) {
+                                int wi = oj * g.sw() - g.pw() + kj * g.dw();
+                                if (wi < 0 || wi >= w) continue;
+                                double v = xf != null ? xf[base + hi * sh + wi * sw] : get(xs, base + hi * sh + wi * sw);
+                                if (bestAt < 0 || v > best || (v != v && best == best)) { best = v; bestAt = hi * w + wi; }   // NaN wins
+                            }
+                        }
+                        int t = (p * oh + oi) * ow + oj;
+                        set(os, oo + t, best);
+                        idx[io + t] = bestAt;
+                    }
+            }
+        });
+    }
+
+    @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
+        Object gs = arrayOf(grad), ds = arrayOf(dx);
+        long[] idx = (long[]) arrayOf(indices);
+        int hw = (int) (g.h() * g.w()), l = (int) (g.outH() * g.outW()), planes = (int) (g.n() * g.c());
+        int go = (int) grad.offset(), io = (int) indices.offset(), dox = (int) dx.offset();
+        fill(dx, 0);
+        Parallel.forRange(planes, (long) planes * l, (from, to) -> {
+            for (int p = from; p < to; p++)
+                for (int i = 0; i < l; i++) {
+                    int t = dox + p * hw + (int) idx[io + p * l + i];
+                    set(ds, t, get(ds, t) + get(gs, go + p * l + i));
+                }
         });
     }
 

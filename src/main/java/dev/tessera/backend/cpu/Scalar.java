@@ -44,6 +44,19 @@ final class Scalar {
         };
     }
 
+    /** Comparisons of INT64 values, exact over the whole range. */
+    static boolean compare(BinaryOp op, long a, long b) {
+        return switch (op) {
+            case EQ -> a == b;
+            case NE -> a != b;
+            case GT -> a > b;
+            case GE -> a >= b;
+            case LT -> a < b;
+            case LE -> a <= b;
+            default -> throw new IllegalArgumentException(op + " is not a comparison");
+        };
+    }
+
     /**
      * The error function to double precision. |x| &lt; 2.5: the everywhere-positive series
      * erf(x) = 2/√π · e^(−x²) · Σ (2x²)^n x / (1·3·…·(2n+1)), which has no cancellation;

@@ -4,9 +4,10 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Float32 GEMM with the Vector API (Goto-style): B is packed a panel of KC×NC at a time into
- * strips NR wide (k-major), A a strip of MR rows at a time (k-major), and a register tile of
- * MR×2 vectors accumulates over the whole KC loop.
+ * Float32 GEMM with the Vector API (Goto-style): B is packed in KC×NC panels of strips NR wide
+ * (k-major); A is read in place (untransposed) or packed a strip of MR rows at a time
+ * (k-major); a register tile of MR×2 vectors (MR×1 for narrow edges) accumulates over the whole
+ * KC loop of a panel.
  *
  * <p>This class references {@code jdk.incubator.vector}, so it is only touched after
  * {@link Gemm} has seen that module in the boot layer; loading it without the module fails with
@@ -132,36 +133,32 @@ final class VectorGemm {
         final float[] w = WORK.get();
         for (int s = r0; s < r1; s++) {
             int i0 = s * MR, mr = Math.min(MR, m - i0);
-            // Full strips read A where it lies (element (r, p) at ai + r*rs + p*ps): both layouts
-            // are MR short streams the prefetcher follows, and skipping the copy matters when n is
-            // small. The last, partial strip is packed with zero padding instead.
-            float[] as;
-            int ai, rs, ps;
-            if (mr == MR) {
-                as = a;
-                ai = aOff + (transA ? pc * lda + i0 : i0 * lda + pc);
-                rs = transA ? 1 : lda;
-                ps = transA ? lda : 1;
-            } else {
-                packA(transA, a, aOff, lda, i0, mr, pc, kc, w);
-                as = w;
-                ai = 0;
-                rs = 1;
-                ps = MR;
-            }
+            // A full strip of untransposed A is read where it lies (rows at ai + r*lda, MR short
+            // streams): packing it costs about as much as one kernel call, which matters when n
+            // is small. Transposed A, and the last partial strip, are packed (zero-padded).
+            boolean inPlace = !transA && mr == MR;
+            int ai = aOff + i0 * lda + pc;
+            if (!inPlace) packA(transA, a, aOff, lda, i0, mr, pc, kc, w);
             int cRow = cOff + i0 * ldc;
             for (int t = 0; t < nStrips; t++) {
                 int j0 = t * NR, nr = Math.min(NR, nc - j0), bIdx = bBase + t * kc * NR;
                 if (mr == MR && nr == NR) {
-                    kernel(kc, as, ai, rs, ps, bp, bIdx, c, cRow + j0, ldc, add);
+                    if (inPlace) kernelRows(kc, a, ai, lda, bp, bIdx, c, cRow + j0, ldc, add);
+                    else kernel(kc, w, bp, bIdx, c, cRow + j0, ldc, add);
                 } else if (mr == MR && nr == L) {
-                    kernel1(kc, as, ai, rs, ps, bp, bIdx, c, cRow + j0, ldc, add);
+                    if (inPlace) kernel1Rows(kc, a, ai, lda, bp, bIdx, c, cRow + j0, ldc, add);
+                    else kernel1(kc, w, bp, bIdx, c, cRow + j0, ldc, add);
                 } else {
                     // Edge tile: compute it into the buffer, then copy the valid part. A strip at
                     // most one vector wide takes the half-width kernel: narrow outputs (n = 10
                     // classes) would otherwise spend half the FMAs on padding.
-                    if (nr <= L) kernel1(kc, as, ai, rs, ps, bp, bIdx, w, TILE, NR, false);
-                    else kernel(kc, as, ai, rs, ps, bp, bIdx, w, TILE, NR, false);
+                    if (nr <= L) {
+                        if (inPlace) kernel1Rows(kc, a, ai, lda, bp, bIdx, w, TILE, NR, false);
+                        else kernel1(kc, w, bp, bIdx, w, TILE, NR, false);
+                    } else {
+                        if (inPlace) kernelRows(kc, a, ai, lda, bp, bIdx, w, TILE, NR, false);
+                        else kernel(kc, w, bp, bIdx, w, TILE, NR, false);
+                    }
                     for (int r = 0; r < mr; r++) {
                         int ci = cRow + r * ldc + j0, ti = TILE + r * NR;
                         if (add) for (int j = 0; j < nr; j++) c[ci + j] += w[ti + j];
@@ -222,20 +219,19 @@ final class VectorGemm {
      * Half-width register tile, MR×1 vectors: as {@link #kernel} but for the first L columns of
      * a packed strip only (8 independent FMA chains still cover the FMA latency).
      */
-    private static void kernel1(int kc, float[] a, int aIdx, int rs, int ps, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+    private static void kernel1(int kc, float[] ap, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-        final int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * ps;
+            int ai = p * MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bIdx + p * NR);
-            c0 = FloatVector.broadcast(S, a[ai]).fma(b0, c0);
-            c1 = FloatVector.broadcast(S, a[ai + r1]).fma(b0, c1);
-            c2 = FloatVector.broadcast(S, a[ai + r2]).fma(b0, c2);
-            c3 = FloatVector.broadcast(S, a[ai + r3]).fma(b0, c3);
-            c4 = FloatVector.broadcast(S, a[ai + r4]).fma(b0, c4);
-            c5 = FloatVector.broadcast(S, a[ai + r5]).fma(b0, c5);
-            c6 = FloatVector.broadcast(S, a[ai + r6]).fma(b0, c6);
-            c7 = FloatVector.broadcast(S, a[ai + r7]).fma(b0, c7);
+            c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
         }
         int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
         if (add) {
@@ -253,24 +249,94 @@ final class VectorGemm {
      * with Ap = ap[p*MR + r] (starting at 0) and Bp = bp[bIdx + p*NR + j]. Every call in here is
      * a Vector API intrinsic, so the 16 accumulators stay in registers.
      */
-    private static void kernel(int kc, float[] a, int aIdx, int rs, int ps, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+    private static void kernel(int kc, float[] ap, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
                 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        final int r1 = rs, r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         for (int p = 0; p < kc; p++) {
-            int ai = aIdx + p * ps, bi = bIdx + p * NR;
+            int ai = p * MR, bi = bIdx + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector av;
-            av = FloatVector.broadcast(S, a[ai]);      c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ai + r1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ai + r2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ai + r3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ai + r4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ai + r5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            av = FloatVector.broadcast(S, a[ai + r6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
-            av = FloatVector.broadcast(S, a[ai + r7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+            av = FloatVector.broadcast(S, ap[ai]);      c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
+        }
+        int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
+        if (add) {
+            c00 = c00.add(FloatVector.fromArray(S, c, i0)); c01 = c01.add(FloatVector.fromArray(S, c, i0 + L));
+            c10 = c10.add(FloatVector.fromArray(S, c, i1)); c11 = c11.add(FloatVector.fromArray(S, c, i1 + L));
+            c20 = c20.add(FloatVector.fromArray(S, c, i2)); c21 = c21.add(FloatVector.fromArray(S, c, i2 + L));
+            c30 = c30.add(FloatVector.fromArray(S, c, i3)); c31 = c31.add(FloatVector.fromArray(S, c, i3 + L));
+            c40 = c40.add(FloatVector.fromArray(S, c, i4)); c41 = c41.add(FloatVector.fromArray(S, c, i4 + L));
+            c50 = c50.add(FloatVector.fromArray(S, c, i5)); c51 = c51.add(FloatVector.fromArray(S, c, i5 + L));
+            c60 = c60.add(FloatVector.fromArray(S, c, i6)); c61 = c61.add(FloatVector.fromArray(S, c, i6 + L));
+            c70 = c70.add(FloatVector.fromArray(S, c, i7)); c71 = c71.add(FloatVector.fromArray(S, c, i7 + L));
+        }
+        c00.intoArray(c, i0); c01.intoArray(c, i0 + L);
+        c10.intoArray(c, i1); c11.intoArray(c, i1 + L);
+        c20.intoArray(c, i2); c21.intoArray(c, i2 + L);
+        c30.intoArray(c, i3); c31.intoArray(c, i3 + L);
+        c40.intoArray(c, i4); c41.intoArray(c, i4 + L);
+        c50.intoArray(c, i5); c51.intoArray(c, i5 + L);
+        c60.intoArray(c, i6); c61.intoArray(c, i6 + L);
+        c70.intoArray(c, i7); c71.intoArray(c, i7 + L);
+    }
+
+    /** {@link #kernel1} reading A in place: row r of the strip at a[aIdx + r*lda + p]. */
+    private static void kernel1Rows(int kc, float[] a, int aIdx, int lda, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        // Row starts are loop-invariant and the index is p plus a constant, so C2 can hoist
+        // the bounds checks out of the loop.
+        final int o0 = aIdx, o1 = o0 + lda, o2 = o1 + lda, o3 = o2 + lda, o4 = o3 + lda, o5 = o4 + lda, o6 = o5 + lda, o7 = o6 + lda;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bIdx + p * NR);
+            c0 = FloatVector.broadcast(S, a[o0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, a[o1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, a[o2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, a[o3 + p]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, a[o4 + p]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, a[o5 + p]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, a[o6 + p]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, a[o7 + p]).fma(b0, c7);
+        }
+        int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
+        if (add) {
+            c0 = c0.add(FloatVector.fromArray(S, c, i0)); c1 = c1.add(FloatVector.fromArray(S, c, i1));
+            c2 = c2.add(FloatVector.fromArray(S, c, i2)); c3 = c3.add(FloatVector.fromArray(S, c, i3));
+            c4 = c4.add(FloatVector.fromArray(S, c, i4)); c5 = c5.add(FloatVector.fromArray(S, c, i5));
+            c6 = c6.add(FloatVector.fromArray(S, c, i6)); c7 = c7.add(FloatVector.fromArray(S, c, i7));
+        }
+        c0.intoArray(c, i0); c1.intoArray(c, i1); c2.intoArray(c, i2); c3.intoArray(c, i3);
+        c4.intoArray(c, i4); c5.intoArray(c, i5); c6.intoArray(c, i6); c7.intoArray(c, i7);
+    }
+
+    /** {@link #kernel} reading A in place: row r of the strip at a[aIdx + r*lda + p]. */
+    private static void kernelRows(int kc, float[] a, int aIdx, int lda, float[] bp, int bIdx, float[] c, int cIdx, int ldc, boolean add) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
+                c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        // Row starts are loop-invariant and the index is p plus a constant, so C2 can hoist
+        // the bounds checks out of the loop.
+        final int o0 = aIdx, o1 = o0 + lda, o2 = o1 + lda, o3 = o2 + lda, o4 = o3 + lda, o5 = o4 + lda, o6 = o5 + lda, o7 = o6 + lda;
+        for (int p = 0; p < kc; p++) {
+            int bi = bIdx + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av;
+            av = FloatVector.broadcast(S, a[o0 + p]);      c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a[o1 + p]); c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a[o2 + p]); c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a[o3 + p]); c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a[o4 + p]); c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a[o5 + p]); c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a[o6 + p]); c60 = av.fma(b0, c60); c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a[o7 + p]); c70 = av.fma(b0, c70); c71 = av.fma(b1, c71);
         }
         int i0 = cIdx, i1 = i0 + ldc, i2 = i1 + ldc, i3 = i2 + ldc, i4 = i3 + ldc, i5 = i4 + ldc, i6 = i5 + ldc, i7 = i6 + ldc;
         if (add) {

@@ -22,6 +22,9 @@ public final class SpectralNorm {
         if (nPowerIterations <= 0)
             throw new IllegalArgumentException("Expected n_power_iterations to be positive, but got n_power_iterations=" + nPowerIterations);
         Parameter weight = module.namedParameters().get(name);
+        // Already applied: "weight" is now computed from weight_orig, so the lookup above finds nothing.
+        if (weight == null && module.namedBuffers().containsKey(name + "_u"))
+            throw new IllegalArgumentException("Cannot register two spectral_norm hooks on the same parameter " + name);
         if (weight == null) throw new IllegalArgumentException("Module '" + module.getClass().getSimpleName() + "' has no parameter named '" + name + "'");
         long h = weight.size(0), w = weight.numel() / h;
         Tensor u, v;
