@@ -13,10 +13,10 @@ import java.util.SplittableRandom;
  * shuffle, drop_last)} with a seeded generator and no worker processes.
  *
  * <p>Each call to {@link #iterator()} is one epoch. With {@code shuffle}, epoch {@code e}
- * (0, 1, 2, ... in the order iterators are created) visits the examples in a permutation drawn
- * from {@code SplittableRandom(mix(seed, e))}: a different order every epoch, and the same
- * sequence of orders for every loader built with the same seed. Without {@code shuffle} the order
- * is {@code 0 .. size-1}. The last batch is smaller when the batch size does not divide the
+ * (0, 1, 2, ... in the order iterators are created, or as set by {@link #setEpoch}) visits the
+ * examples in a permutation drawn from a {@link SplittableRandom} seeded by a hash of
+ * {@code (seed, e)}: a different order every epoch, and the same sequence of orders for every
+ * loader built with the same seed. Without {@code shuffle} the order is {@code 0 .. size-1}. The last batch is smaller when the batch size does not divide the
  * dataset size, unless {@code dropLast} drops it.
  *
  * <p>A batch's inputs are one FLOAT32 tensor {@code [B, ...]} filled by copying rows into a
@@ -86,8 +86,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         if (!shuffle) return order;
-        // The golden-ratio step makes the per-epoch streams independent; SplittableRandom mixes further.
-        SplittableRandom rng = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (epoch + 1L));
+        SplittableRandom rng = Seeds.stream(seed, epoch);
         for (int i = n - 1; i > 0; i--) {        // Fisher-Yates
             int j = rng.nextInt(i + 1);
             int t = order[i]; order[i] = order[j]; order[j] = t;

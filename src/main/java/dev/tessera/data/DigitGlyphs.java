@@ -119,7 +119,7 @@ final class DigitGlyphs {
             for (double t = t0; t <= t0 + span; t += 6) {
                 double r = Math.toRadians(t), c = Math.cos(r);
                 double w = c > 0 ? up : low;          // c > 0: the upper half of the curve
-                p.to(w * Math.sin(2 * r) + p.j(0.005), mid - (c > 0 ? h + mid : h - mid) * c);
+                p.to(w * Math.sin(2 * r), mid - (c > 0 ? h + mid : h - mid) * c);
             }
         } else {                    // two loops
             double a = p.u(0, 360);

@@ -7,10 +7,11 @@ import dev.tessera.backend.ConvGeometry;
 import java.util.Arrays;
 
 /**
- * Convolution and pooling, built on one differentiable sliding-window op ({@link #unfold}, the
- * im2col kernel, whose backward is col2im) and the batched GEMM: conv = weight @ unfold(x) + bias;
- * max/avg pooling = max/mean over the window axis of unfold(x). Their backward passes are the
- * composition of those ops' backward passes.
+ * Convolution and pooling. Convolution and average pooling are built on one differentiable
+ * sliding-window op ({@link #unfold}, the im2col kernel, whose backward is col2im) and the batched
+ * GEMM: conv = weight @ unfold(x) + bias, avg pool = mean over the window axis of unfold(x); their
+ * backward passes are the composition of those ops' backward passes. Max pooling has its own
+ * kernel that saves the winners' indices for backward.
  */
 public final class Conv {
     private Conv() {}
