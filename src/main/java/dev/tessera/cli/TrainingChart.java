@@ -45,6 +45,7 @@ final class TrainingChart {
         if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
         int left = x0 + MARGIN, right = x0 + PANEL_W - 20, top = 35, bottom = H - 40;
         g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(1f));
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
         g.drawString(title, left, 20);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
