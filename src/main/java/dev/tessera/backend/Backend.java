@@ -39,7 +39,11 @@ public interface Backend {
     /** out[i] = op over j of x[i, j]; x is a 2-D strided view [outer, inner], out is [outer]. */
     void reduce(ReduceOp op, View x, View out);
 
-    /** Batched product: a [B, m, k] and b [B, k, n] with any strides (stride-0 batch allowed), out [B, m, n]. */
+    /**
+     * Batched product: a [B, m, k] and b [B, k, n] with any strides (stride-0 batch allowed), out
+     * [B, m, n] contiguous — or, when out's batch stride is 0, the B products summed into one
+     * contiguous [m, n] matrix (a convolution's weight gradient over a batch).
+     */
     void matmul(View a, View b, View out);
 
     /** Softmax (or log-softmax) along the last axis of contiguous [rows, n] views. */

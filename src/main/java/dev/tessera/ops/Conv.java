@@ -3,15 +3,16 @@ package dev.tessera.ops;
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
 import dev.tessera.autograd.Autograd;
+import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
+import dev.tessera.backend.View;
 import java.util.Arrays;
 
 /**
- * Convolution and pooling. Convolution and average pooling are built on one differentiable
- * sliding-window op ({@link #unfold}, the im2col kernel, whose backward is col2im) and the batched
- * GEMM: conv = weight @ unfold(x) + bias, avg pool = mean over the window axis of unfold(x); their
- * backward passes are the composition of those ops' backward passes. Max pooling has its own
- * kernel that saves the winners' indices for backward.
+ * Convolution and pooling on the sliding-window kernels (im2col/col2im) and the batched GEMM.
+ * Convolution is one autograd node (forward W·im2col(x) + b, backward as PyTorch's slow
+ * convolution); average pooling is the mean over the window axis of the differentiable
+ * {@link #unfold}; max pooling has its own kernel that saves the winners' indices.
  */
 public final class Conv {
     private Conv() {}
@@ -59,11 +60,59 @@ public final class Conv {
             throw new TesseraException("Input type (" + x.dtype().torchName() + ") and weight type (" + weight.dtype().torchName() + ") should be the same");
         ConvGeometry g = new ConvGeometry(n, c, x.size(2), x.size(3), (int) kh, (int) kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], 0);
         checkOutputSize("conv2d", x, g);
-        long cg = c / groups * kh * kw, l = g.outH() * g.outW();
-        Tensor cols = unfold(x, g).view(n, groups, cg, l);
-        Tensor out = weight.reshape(groups, oc / groups, cg).matmul(cols).view(n, oc, g.outH(), g.outW());
-        if (bias != null) out = out.add(bias.view(1, oc, 1, 1));
-        return Autograd.relabel(out, "ConvolutionBackward0");
+        if (groups > 1) return grouped(x, weight, bias, g, groups);
+        return convolution(x, weight, bias, g);
+    }
+
+    /**
+     * One group: out[n] = W·cols[n] (+ b) with cols = im2col(x), W viewed as [OC, C·kh·kw].
+     * Backward, as PyTorch's slow convolution: dW = Σₙ g[n]·cols[n]ᵀ (one GEMM accumulated over
+     * the batch), db = Σ g, dx = col2im(Wᵀ·g[n]).
+     */
+    private static Tensor convolution(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
+        long n = g.n(), oc = weight.size(0), ckk = weight.numel() / oc, l = g.outH() * g.outW();
+        var be = x.backend();
+        Tensor cols = Creation.empty(new long[] {n, ckk, l}, x.dtype(), x.device());
+        be.im2col(x.raw(), g, cols.raw());
+        Tensor w2 = weight.contiguous();
+        View wBatch = new View(w2.raw().storage(), w2.raw().offset(), new long[] {n, oc, ckk}, new long[] {0, ckk, 1});
+        Tensor out = Creation.empty(new long[] {n, oc, l}, x.dtype(), x.device());
+        be.matmul(wBatch, cols.raw(), out.raw());
+        if (bias != null)
+            be.binary(BinaryOp.ADD, out.raw(), new View(bias.raw().storage(), bias.raw().offset(), new long[] {n, oc, l},
+                    new long[] {0, bias.stride()[0], 0}), out.raw());
+        long[] xShape = x.shape().toArray(), wShape = weight.shape().toArray();
+        Tensor result = out.view(n, oc, g.outH(), g.outW());
+        return Autograd.record(result, "ConvolutionBackward0", new Tensor[] {x, weight, bias}, grad -> {
+            Tensor g3 = grad.contiguous().view(n, oc, l);
+            Tensor dx = null, dw = null, db = null;
+            if (weight.requiresGrad()) {
+                dw = Creation.empty(new long[] {oc, ckk}, grad.dtype(), grad.device());
+                View colsT = new View(cols.raw().storage(), 0, new long[] {n, l, ckk}, new long[] {ckk * l, 1, l});
+                be.matmul(g3.raw(), colsT, new View(dw.raw().storage(), 0, new long[] {n, oc, ckk}, new long[] {0, ckk, 1}));
+                dw = dw.view(wShape);
+            }
+            if (bias != null && bias.requiresGrad()) db = g3.sum(new int[] {0, 2}, false);
+            if (x.requiresGrad()) {
+                Tensor dcols = Creation.empty(new long[] {n, ckk, l}, grad.dtype(), grad.device());
+                View wT = new View(w2.raw().storage(), w2.raw().offset(), new long[] {n, ckk, oc}, new long[] {0, 1, ckk});
+                be.matmul(wT, g3.raw(), dcols.raw());
+                dx = Creation.empty(xShape, grad.dtype(), grad.device());
+                be.col2im(dcols.raw(), g, dx.raw());
+            }
+            return new Tensor[] {dx, dw, db};
+        }, x, weight);
+    }
+
+    /** groups > 1: each group is an independent convolution over its slice of channels. */
+    private static Tensor grouped(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, int groups) {
+        long cg = x.size(1) / groups, ocg = weight.size(0) / groups;
+        java.util.List<Tensor> outs = new java.util.ArrayList<>();
+        for (int i = 0; i < groups; i++) {
+            ConvGeometry gi = new ConvGeometry(g.n(), cg, g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.dh(), g.dw(), 0);
+            outs.add(convolution(x.narrow(1, i * cg, cg), weight.narrow(0, i * ocg, ocg), bias == null ? null : bias.narrow(0, i * ocg, ocg), gi));
+        }
+        return Autograd.relabel(Tensor.cat(outs, 1), "ConvolutionBackward0");
     }
 
     /** 1-D convolution: x [N, C, L] (or [C, L]), weight [OC, C/groups, k]; conv2d over a height of 1. */

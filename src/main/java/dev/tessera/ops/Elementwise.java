@@ -165,7 +165,11 @@ public final class Elementwise {
     public static Tensor rsqrt(Tensor x) { return unary("RsqrtBackward0", UnaryOp.RSQRT, x, (g, out) -> g.mul(out.pow(3)).mul(-0.5)); }
     public static Tensor abs(Tensor x) { return unary("AbsBackward0", UnaryOp.ABS, x, (g, out) -> g.mul(unaryKernel("sign", UnaryOp.SIGN, x))); }
     /** The gradient at exactly 0 is 0, as in PyTorch. */
-    public static Tensor relu(Tensor x) { return unary("ReluBackward0", UnaryOp.RELU, x, (g, out) -> g.mul(out.gt(0.0).to(g.dtype()))); }
+    public static Tensor relu(Tensor x) { return unary("ReluBackward0", UnaryOp.RELU, x, (g, out) -> reluBackward(g, out)); }
+
+    /** g where y &gt; 0, else 0, in one kernel pass (PyTorch's threshold_backward); backward runs without a graph. */
+    static Tensor reluBackward(Tensor g, Tensor y) { return binaryKernel(BinaryOp.RELU_BACKWARD, g, y); }
+
     public static Tensor sigmoid(Tensor x) { return unary("SigmoidBackward0", UnaryOp.SIGMOID, x, (g, out) -> g.mul(out).mul(out.neg().add(1.0))); }
     public static Tensor tanh(Tensor x) { return unary("TanhBackward0", UnaryOp.TANH, x, (g, out) -> g.mul(out.mul(out).neg().add(1.0))); }
 

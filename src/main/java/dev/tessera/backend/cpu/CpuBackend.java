@@ -115,18 +115,17 @@ public final class CpuBackend implements Backend {
     @Override public void binary(BinaryOp op, View a, View b, View out) {
         Object as = arrayOf(a), bs = arrayOf(b), os = arrayOf(out);
         Strided it = new Strided(out.shape(), out, a, b);
-        if (as instanceof float[] af && bs instanceof float[] bf && os instanceof float[] of
-                && it.s0 == 1 && it.s1 == 1 && (it.s2 == 1 || it.s2 == 0) && op.ordinal() <= BinaryOp.DIV.ordinal()) {
-            binaryFloatRows(op, af, bf, of, it);
-            return;
-        }
         int so = it.s0, sa = it.s1, sb = it.s2;
         if (as instanceof float[] af && bs instanceof float[] bf) {
-            if (os instanceof float[] of)
-                it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) of[o + j * so] = (float) Scalar.binary(op, af[i + j * sa], bf[k + j * sb]); });
-            else {
+            if (op.isComparison()) {
                 boolean[] ob = (boolean[]) os;
-                it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) ob[o + j * so] = Scalar.binary(op, af[i + j * sa], bf[k + j * sb]) != 0; });
+                it.forEachRow((o, i, k, len) -> FloatLoops.compare(op, af, i, sa, bf, k, sb, ob, o, so, len));
+            } else if (op != BinaryOp.POW) {
+                float[] of = (float[]) os;
+                it.forEachRow((o, i, k, len) -> FloatLoops.arithmetic(op, af, i, sa, bf, k, sb, of, o, so, len));
+            } else {
+                float[] of = (float[]) os;
+                it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) of[o + j * so] = (float) Math.pow(af[i + j * sa], bf[k + j * sb]); });
             }
             return;
         }
@@ -136,29 +135,6 @@ public final class CpuBackend implements Backend {
         }
         it.forEachRow((o, i, k, len) -> {
             for (int j = 0; j < len; j++) set(os, o + j * so, Scalar.binary(op, get(as, i + j * sa), get(bs, k + j * sb)));
-        });
-    }
-
-    /** Unit-stride float rows (b may be a broadcast scalar along the row): loops C2 vectorises. */
-    private static void binaryFloatRows(BinaryOp op, float[] a, float[] b, float[] o, Strided it) {
-        boolean bScalar = it.s2 == 0;
-        it.forEachRow((oo, ao, bo, len) -> {
-            if (bScalar) {
-                float bv = b[bo];
-                switch (op) {
-                    case ADD -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] + bv; }
-                    case SUB -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] - bv; }
-                    case MUL -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] * bv; }
-                    default -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] / bv; }
-                }
-            } else {
-                switch (op) {
-                    case ADD -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] + b[bo + j]; }
-                    case SUB -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] - b[bo + j]; }
-                    case MUL -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] * b[bo + j]; }
-                    default -> { for (int j = 0; j < len; j++) o[oo + j] = a[ao + j] / b[bo + j]; }
-                }
-            }
         });
     }
 
@@ -231,22 +207,25 @@ public final class CpuBackend implements Backend {
         int batch = (int) as[0], m = (int) as[1], k = (int) as[2], n = (int) bs[2];
         Operand pa = Operand.of(a), pb = Operand.of(b);
         Object oa = arrayOf(out);
-        int mn = m * n, oOff = (int) out.offset();
+        boolean sumOverBatch = out.strides()[0] == 0 && batch > 1;
+        int cStride = sumOverBatch ? 0 : m * n, oOff = (int) out.offset();
         long flopsPerMatrix = (long) m * n * Math.max(k, 1);
-        boolean parallelInside = flopsPerMatrix >= Parallel.MIN_PARALLEL_WORK;
         Parallel.RangeBody body = (from, to) -> {
             for (int i = from; i < to; i++) {
-                int ao = pa.offset + i * pa.batchStride, bo = pb.offset + i * pb.batchStride, co = oOff + i * mn;
+                int ao = pa.offset + i * pa.batchStride, bo = pb.offset + i * pb.batchStride, co = oOff + i * cStride;
+                boolean acc = sumOverBatch && i > 0;
                 if (oa instanceof float[] c)
-                    Gemm.sgemm(pa.trans, pb.trans, m, n, k, (float[]) pa.array, ao, pa.ld, (float[]) pb.array, bo, pb.ld, c, co, n, false);
+                    Gemm.sgemm(pa.trans, pb.trans, m, n, k, (float[]) pa.array, ao, pa.ld, (float[]) pb.array, bo, pb.ld, c, co, n, acc);
                 else if (oa instanceof double[] c)
-                    Gemm.dgemm(pa.trans, pb.trans, m, n, k, (double[]) pa.array, ao, pa.ld, (double[]) pb.array, bo, pb.ld, c, co, n, false);
+                    Gemm.dgemm(pa.trans, pb.trans, m, n, k, (double[]) pa.array, ao, pa.ld, (double[]) pb.array, bo, pb.ld, c, co, n, acc);
                 else
-                    naiveMatmul(pa, ao, pb, bo, oa, co, m, n, k);
+                    naiveMatmul(pa, ao, pb, bo, oa, co, m, n, k, acc);
             }
         };
-        if (parallelInside) body.run(0, batch);
-        else Parallel.forRange(batch, flopsPerMatrix * batch, body);
+        // Many small products: one thread per group of matrices; few big ones: GEMM splits each.
+        boolean acrossBatch = !sumOverBatch && batch >= 2 * Parallel.threads() && flopsPerMatrix < (1 << 22);
+        if (acrossBatch) Parallel.forRange(batch, flopsPerMatrix * batch, body);
+        else body.run(0, batch);
     }
 
     /**
@@ -266,7 +245,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void naiveMatmul(Operand a, int ao, Operand b, int bo, Object out, int co, int m, int n, int k) {
+    private static void naiveMatmul(Operand a, int ao, Operand b, int bo, Object out, int co, int m, int n, int k, boolean accumulate) {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++) {
                 double acc = 0;
@@ -275,7 +254,7 @@ public final class CpuBackend implements Backend {
                     int bi = b.trans ? bo + j * b.ld + p : bo + p * b.ld + j;
                     acc += get(a.array, ai) * get(b.array, bi);
                 }
-                set(out, co + i * n + j, acc);
+                set(out, co + i * n + j, accumulate ? get(out, co + i * n + j) + acc : acc);
             }
     }
 

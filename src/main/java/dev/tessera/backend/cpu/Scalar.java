@@ -35,6 +35,7 @@ final class Scalar {
             case POW -> Math.pow(a, b);
             case MAXIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(a, b);
             case MINIMUM -> Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.min(a, b);
+            case RELU_BACKWARD -> b > 0 ? a : 0;
             case EQ -> a == b ? 1 : 0;
             case NE -> a != b ? 1 : 0;
             case GT -> a > b ? 1 : 0;

@@ -1,11 +1,11 @@
 package dev.tessera.backend.cpu;
 
+import dev.tessera.backend.MergedDims;
 import dev.tessera.backend.View;
 
 /**
- * Row-by-row iteration over up to three views of one shape. Dimensions that are laid out
- * alike in every operand are merged first, so a contiguous tensor is a single row and a
- * broadcast bias add is a loop over rows of unit-stride elements.
+ * Row-by-row iteration over up to three views of one shape, merged by {@link MergedDims}: a
+ * contiguous tensor is a single row and a broadcast bias add is a loop over unit-stride rows.
  */
 final class Strided {
     /** One row: element offsets of each operand and the row length; strides are in the Strided. */
@@ -18,41 +18,20 @@ final class Strided {
     final int s0, s1, s2;     // the operands' strides along the row
 
     Strided(long[] shape, View... views) {
-        int k = views.length;
-        int[] mergedShape = new int[Math.max(1, shape.length)];
-        int[][] merged = new int[3][mergedShape.length];
-        int dims = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (shape[d] == 1) continue;
-            boolean canMerge = dims > 0;
-            for (int v = 0; v < k && canMerge; v++)
-                canMerge = merged[v][dims - 1] == views[v].strides()[d] * shape[d];
-            if (canMerge) {
-                mergedShape[dims - 1] *= (int) shape[d];
-                for (int v = 0; v < k; v++) merged[v][dims - 1] = (int) views[v].strides()[d];
-            } else {
-                mergedShape[dims] = (int) shape[d];
-                for (int v = 0; v < k; v++) merged[v][dims] = (int) views[v].strides()[d];
-                dims++;
-            }
-        }
-        if (dims == 0) { mergedShape[0] = numelIsZero(shape) ? 0 : 1; dims = 1; }
-        this.shape = java.util.Arrays.copyOf(mergedShape, dims);
-        this.strides = new int[3][];
+        MergedDims m = new MergedDims(shape, views);
+        int dims = m.shape.length;
+        this.shape = new int[dims];
+        for (int d = 0; d < dims; d++) this.shape[d] = (int) m.shape[d];
+        this.strides = new int[3][dims];
         this.offsets = new int[3];
-        for (int v = 0; v < 3; v++) {
-            strides[v] = v < k ? java.util.Arrays.copyOf(merged[v], dims) : new int[dims];
-            offsets[v] = v < k ? (int) views[v].offset() : 0;
+        for (int v = 0; v < views.length; v++) {
+            for (int d = 0; d < dims; d++) strides[v][d] = (int) m.strides[v][d];
+            offsets[v] = (int) views[v].offset();
         }
         this.rowLength = this.shape[dims - 1];
         this.s0 = strides[0][dims - 1];
         this.s1 = strides[1][dims - 1];
         this.s2 = strides[2][dims - 1];
-    }
-
-    private static boolean numelIsZero(long[] shape) {
-        for (long d : shape) if (d == 0) return true;
-        return false;
     }
 
     int rows() {

@@ -1,0 +1,88 @@
+// Shared by every kernel file: the structs of the calling convention (README.md) and the index
+// arithmetic. The Java side packs Strides and Conv byte for byte: change them only together.
+#pragma once
+
+#define TS_MAX_DIMS 8
+#define TS_MAX_BLOCK 1024   // the block reductions below hold one slot per thread
+
+typedef unsigned char b8;   // BOOL: one byte per element, 0 or 1
+
+struct Strides {
+    long long n;            // elements of the output
+    int ndim;               // 0..8; dims already merged by the caller
+    int pad;
+    long long shape[TS_MAX_DIMS];
+    long long stride[4][TS_MAX_DIMS];   // per operand, in elements; operand 0 is the output
+};
+static_assert(sizeof(Strides) == 336, "Strides must stay 336 bytes: the Java side packs it");
+
+struct Conv {               // mirrors dev.tessera.backend.ConvGeometry
+    long long n, c, h, w, outH, outW;
+    long long xs[4];        // strides of x (im2col, maxpool2d) in elements
+    int kh, kw, sh, sw, ph, pw, dh, dw;
+    double padValue;
+};
+static_assert(sizeof(Conv) == 120, "Conv must stay 120 bytes: the Java side packs it");
+
+// Grid-stride loops: any grid size is correct, and 64-bit so that n > 2^31 works.
+__device__ __forceinline__ long long gridStart() { return blockIdx.x * (long long)blockDim.x + threadIdx.x; }
+__device__ __forceinline__ long long gridStep() { return (long long)gridDim.x * blockDim.x; }
+
+// Offsets of element i (row-major over g.shape) in the first K operands. The loop is unrolled
+// over TS_MAX_DIMS so that g is indexed by constants and stays in parameter space (no local
+// copy); dim 0 takes what is left of i, so a fully merged (ndim 1) view does no 64-bit division.
+template <int K>
+__device__ __forceinline__ void offsets(const Strides& g, long long i, long long (&off)[K]) {
+#pragma unroll
+    for (int k = 0; k < K; k++) off[k] = 0;
+#pragma unroll
+    for (int d = TS_MAX_DIMS - 1; d > 0; d--) {
+        if (d >= g.ndim) continue;
+        long long s = g.shape[d], c = i % s;
+        i /= s;
+#pragma unroll
+        for (int k = 0; k < K; k++) off[k] += c * g.stride[k][d];
+    }
+    if (g.ndim > 0) {
+#pragma unroll
+        for (int k = 0; k < K; k++) off[k] += i * g.stride[k][0];
+    }
+}
+
+// Conversions as CpuBackend.set(get(x)) does them: through double (so INT64 -> FLOAT32 rounds
+// twice, like the CPU), to BOOL as x != 0 (NaN is true), INT64 -> INT64 exact. Float -> INT64
+// compiles to cvt.rzi.s64, which saturates and maps NaN to 0, as Java's (long) cast does.
+template <class D> struct Cast {
+    template <class S> __host__ __device__ D operator()(S x) const { return static_cast<D>(static_cast<double>(x)); }
+};
+template <> struct Cast<b8> {
+    template <class S> __host__ __device__ b8 operator()(S x) const { return x != S(0); }
+};
+template <> struct Cast<long long> {
+    __host__ __device__ long long operator()(long long x) const { return x; }
+    __host__ __device__ long long operator()(b8 x) const { return x; }
+    __host__ __device__ long long operator()(double x) const { return static_cast<long long>(x); }
+    __host__ __device__ long long operator()(float x) const { return static_cast<long long>(x); }
+};
+
+template <class T> __host__ __device__ __forceinline__ bool isNaN(T x) { return x != x; }   // false for integers
+
+// Reduces one value per thread of the block with the associative Merge; every thread gets the
+// result. A shared-memory tree rather than warp shuffles, so any blockDim up to TS_MAX_BLOCK is
+// correct (shuffles would need whole warps). State must be trivially constructible.
+template <class State, class Merge>
+__device__ State blockReduce(State s, Merge merge) {
+    __shared__ State buf[TS_MAX_BLOCK];
+    unsigned t = threadIdx.x, n = blockDim.x;
+    buf[t] = s;
+    __syncthreads();
+    unsigned half = 1;
+    while (half < n) half <<= 1;
+    for (half >>= 1; half > 0; half >>= 1) {
+        if (t < half && t + half < n) buf[t] = merge(buf[t], buf[t + half]);
+        __syncthreads();
+    }
+    State r = buf[0];
+    __syncthreads();   // buf is reused by the next call (the next row, or the next pass)
+    return r;
+}

@@ -1,0 +1,36 @@
+// softmax_<dt>, log_softmax_<dt>: contiguous rows of n, one block per row (blocks stride over
+// rows when the grid is smaller). Three passes over the row: max, Σ exp(x − max), write. As in
+// CpuBackend: the row max is subtracted first (no overflow), the sum accumulates in double, and
+// log-softmax is (x − max) − log Σ, which keeps one more float step than x − (max + log Σ).
+#include "common.cuh"
+
+// NaN-propagating, unlike fmax: a NaN in the row makes the whole row NaN, as on the CPU.
+struct MaxNaN { template <class T> __device__ T operator()(T a, T b) const { return isNaN(a) ? a : isNaN(b) ? b : a > b ? a : b; } };
+struct Plus { __device__ double operator()(double a, double b) const { return a + b; } };
+
+template <class T> struct SoftmaxOut {
+    __device__ T operator()(T shifted, double sum) const { return exp(shifted) * T(1.0 / sum); }
+};
+template <class T> struct LogSoftmaxOut {
+    __device__ T operator()(T shifted, double sum) const { return shifted - T(log(sum)); }
+};
+
+template <template <class> class Out, class T>
+__device__ void softmax(const T* x, T* out, long long rows, long long n) {
+    for (long long r = blockIdx.x; r < rows; r += gridDim.x) {   // uniform per block: barriers are safe
+        const T* xr = x + r * n;
+        T* orow = out + r * n;
+        T max = T(-INFINITY);
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) max = MaxNaN()(max, xr[j]);
+        max = blockReduce(max, MaxNaN());
+        double sum = 0;
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) sum += double(exp(xr[j] - max));
+        sum = blockReduce(sum, Plus());
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) orow[j] = Out<T>()(xr[j] - max, sum);
+    }
+}
+
+extern "C" __global__ void softmax_f32(const float* x, float* out, long long rows, long long n) { softmax<SoftmaxOut>(x, out, rows, n); }
+extern "C" __global__ void softmax_f64(const double* x, double* out, long long rows, long long n) { softmax<SoftmaxOut>(x, out, rows, n); }
+extern "C" __global__ void log_softmax_f32(const float* x, float* out, long long rows, long long n) { softmax<LogSoftmaxOut>(x, out, rows, n); }
+extern "C" __global__ void log_softmax_f64(const double* x, double* out, long long rows, long long n) { softmax<LogSoftmaxOut>(x, out, rows, n); }

@@ -1,0 +1,256 @@
+package dev.tessera.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD8;
+
+import dev.tessera.DType;
+import dev.tessera.Device;
+import dev.tessera.TesseraException;
+import dev.tessera.backend.Backend;
+import dev.tessera.backend.BinaryOp;
+import dev.tessera.backend.ConvGeometry;
+import dev.tessera.backend.ReduceOp;
+import dev.tessera.backend.Storage;
+import dev.tessera.backend.UnaryOp;
+import dev.tessera.backend.View;
+import java.util.Locale;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasOperation;
+
+/**
+ * The CUDA implementation of {@link Backend}: cuBLAS for matmul, Tessera's kernels from
+ * {@code cuda-kernels/} for everything else, all on one stream per device. Host copies are
+ * synchronous (cuMemcpy on the legacy stream, which orders with ours), so a host read is the only
+ * synchronisation point.
+ */
+public final class CudaBackend implements Backend {
+    private final CudaDevice dev;
+
+    CudaBackend(CudaDevice dev) { this.dev = dev; }
+
+    @Override public Device device() { return dev.device(); }
+
+    CudaDevice cudaDevice() { return dev; }
+
+    // ---- memory ----
+
+    static String dt(DType t) {
+        return switch (t) { case FLOAT32 -> "f32"; case FLOAT64 -> "f64"; case INT64 -> "i64"; case BOOL -> "b8"; };
+    }
+
+    static int itemSize(DType t) { return t == DType.BOOL ? 1 : t.byteSize(); }
+
+    @Override public Storage allocate(DType dtype, long numel) {
+        CachingAllocator.Block block = dev.allocator.allocate(numel * itemSize(dtype));
+        return new CudaStorage(dtype, numel, block, dev.device());
+    }
+
+    /** The device address of a view's first element. */
+    static CUdeviceptr ptr(View v) {
+        CudaStorage s = (CudaStorage) v.storage();
+        return s.ptr.withByteOffset(v.offset() * itemSize(v.dtype()));
+    }
+
+    @Override public Storage fromHost(Object array) {
+        DType dtype;
+        Pointer host;
+        long n;
+        if (array instanceof float[] a) { dtype = DType.FLOAT32; host = Pointer.to(a); n = a.length; }
+        else if (array instanceof double[] a) { dtype = DType.FLOAT64; host = Pointer.to(a); n = a.length; }
+        else if (array instanceof long[] a) { dtype = DType.INT64; host = Pointer.to(a); n = a.length; }
+        else if (array instanceof boolean[] a) {
+            byte[] bytes = new byte[a.length];
+            for (int i = 0; i < a.length; i++) bytes[i] = (byte) (a[i] ? 1 : 0);
+            dtype = DType.BOOL; host = Pointer.to(bytes); n = a.length;
+        } else throw new IllegalArgumentException("fromHost: unsupported array type " + array.getClass().getSimpleName());
+        CudaStorage s = (CudaStorage) allocate(dtype, n);
+        dev.makeCurrent();
+        if (n > 0) cuMemcpyHtoD(s.ptr, host, n * itemSize(dtype));
+        return s;
+    }
+
+    @Override public Object toHost(View src) {
+        View c = src;
+        if (!src.isContiguous()) {
+            Storage tmp = allocate(src.dtype(), src.numel());
+            c = new View(tmp, 0, src.shape(), contiguousStrides(src.shape()));
+            copy(src, c);
+        }
+        int n = (int) src.numel();
+        long bytes = (long) n * itemSize(src.dtype());
+        dev.makeCurrent();
+        switch (src.dtype()) {
+            case FLOAT32 -> { float[] out = new float[n]; if (n > 0) cuMemcpyDtoH(Pointer.to(out), ptr(c), bytes); return out; }
+            case FLOAT64 -> { double[] out = new double[n]; if (n > 0) cuMemcpyDtoH(Pointer.to(out), ptr(c), bytes); return out; }
+            case INT64 -> { long[] out = new long[n]; if (n > 0) cuMemcpyDtoH(Pointer.to(out), ptr(c), bytes); return out; }
+            default -> {
+                byte[] raw = new byte[n];
+                if (n > 0) cuMemcpyDtoH(Pointer.to(raw), ptr(c), bytes);
+                boolean[] out = new boolean[n];
+                for (int i = 0; i < n; i++) out[i] = raw[i] != 0;
+                return out;
+            }
+        }
+    }
+
+    static long[] contiguousStrides(long[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= Math.max(shape[d], 1); }
+        return s;
+    }
+
+    // ---- elementwise ----
+
+    @Override public void copy(View src, View dst) {
+        if (dst.numel() == 0) return;
+        dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), ptr(src), ptr(dst), Structs.strides(dst.shape(), dst, src));
+    }
+
+    @Override public void fill(View dst, double value) {
+        if (dst.numel() == 0) return;
+        dev.kernels.launch("fill_" + dt(dst.dtype()), dst.numel(), ptr(dst), Structs.strides(dst.shape(), dst), value);
+    }
+
+    private static String lower(Enum<?> op) { return op.name().toLowerCase(Locale.ROOT); }
+
+    @Override public void unary(UnaryOp op, View x, View out) {
+        if (out.numel() == 0) return;
+        dev.kernels.launch("unary_" + lower(op) + "_" + dt(x.dtype()), out.numel(), ptr(x), ptr(out), Structs.strides(out.shape(), out, x));
+    }
+
+    @Override public void binary(BinaryOp op, View a, View b, View out) {
+        if (out.numel() == 0) return;
+        dev.kernels.launch("binary_" + lower(op) + "_" + dt(a.dtype()), out.numel(), ptr(a), ptr(b), ptr(out), Structs.strides(out.shape(), out, a, b));
+    }
+
+    @Override public void where(View cond, View a, View b, View out) {
+        if (out.numel() == 0) return;
+        dev.kernels.launch("where_" + dt(out.dtype()), out.numel(), ptr(cond), ptr(a), ptr(b), ptr(out), Structs.strides(out.shape(), out, cond, a, b));
+    }
+
+    // ---- reductions and softmax ----
+
+    @Override public void reduce(ReduceOp op, View x, View out) {
+        long outer = x.shape()[0], inner = x.shape()[1];
+        if (outer == 0) return;
+        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(x.dtype()), outer, ptr(x), ptr(out), outer, inner, x.strides()[0], x.strides()[1]);
+    }
+
+    @Override public void softmax(View x, View out, boolean log) {
+        long rows = x.shape()[0], n = x.shape()[1];
+        if (rows == 0 || n == 0) return;
+        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, ptr(x), ptr(out), rows, n);
+    }
+
+    // ---- matmul: cuBLAS ----
+
+    /**
+     * Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ, so cuBLAS is called with the operands swapped.
+     * A row-major operand is a column-major transposed one (op N), a transposed view is passed as
+     * op T without a copy; anything else (broadcast matrix axes) is packed first. Stride-0 batch
+     * axes go to the strided-batched call as stride 0.
+     */
+    @Override public void matmul(View a, View b, View out) {
+        if (a.dtype() != DType.FLOAT32 && a.dtype() != DType.FLOAT64)
+            throw new UnsupportedOperationException("matmul of " + a.dtype().torchName() + " has no CUDA implementation (cuBLAS takes float32/float64)");
+        int batch = (int) a.shape()[0], m = (int) a.shape()[1], k = (int) a.shape()[2], n = (int) b.shape()[2];
+        if ((long) batch * m * n == 0) return;
+        if (k == 0) { fill(out, 0); return; }
+        Operand pa = operand(a), pb = operand(b);
+        dev.makeCurrent();
+        CUdeviceptr c = ptr(out);
+        int opA = pa.trans ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+        int opB = pb.trans ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+        if (out.strides()[0] == 0 && batch > 1) {   // summed over the batch: stream-ordered GEMMs with beta = 1 after the first
+            for (int i = 0; i < batch; i++)
+                gemm(a.dtype(), opA, opB, m, n, k, pa.ptr.withByteOffset(i * pa.batchStride * itemSize(a.dtype())), pa.ld,
+                        pb.ptr.withByteOffset(i * pb.batchStride * itemSize(a.dtype())), pb.ld, c, i > 0);
+            return;
+        }
+        if (a.dtype() == DType.FLOAT32) {
+            Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
+            JCublas2.cublasSgemmStridedBatched(dev.cublas, opB, opA, n, m, k, one, pb.ptr, pb.ld, pb.batchStride,
+                    pa.ptr, pa.ld, pa.batchStride, zero, c, n, (long) m * n, batch);
+        } else {
+            Pointer one = Pointer.to(new double[] {1}), zero = Pointer.to(new double[] {0});
+            JCublas2.cublasDgemmStridedBatched(dev.cublas, opB, opA, n, m, k, one, pb.ptr, pb.ld, pb.batchStride,
+                    pa.ptr, pa.ld, pa.batchStride, zero, c, n, (long) m * n, batch);
+        }
+    }
+
+    private void gemm(DType t, int opA, int opB, int m, int n, int k, CUdeviceptr a, int lda, CUdeviceptr b, int ldb, CUdeviceptr c, boolean accumulate) {
+        if (t == DType.FLOAT32)
+            JCublas2.cublasSgemm(dev.cublas, opB, opA, n, m, k, Pointer.to(new float[] {1f}), b, ldb, a, lda,
+                    Pointer.to(new float[] {accumulate ? 1f : 0f}), c, n);
+        else
+            JCublas2.cublasDgemm(dev.cublas, opB, opA, n, m, k, Pointer.to(new double[] {1}), b, ldb, a, lda,
+                    Pointer.to(new double[] {accumulate ? 1 : 0}), c, n);
+    }
+
+    private record Operand(CUdeviceptr ptr, boolean trans, int ld, long batchStride) {}
+
+    private Operand operand(View v) {
+        long[] st = v.strides(), sh = v.shape();
+        boolean rowMajor = (st[2] == 1 || sh[2] == 1) && (sh[1] == 1 || st[1] >= sh[2]);
+        boolean colMajor = (st[1] == 1 || sh[1] == 1) && (sh[2] == 1 || st[2] >= sh[1]);
+        if (rowMajor) return new Operand(ptr(v), false, (int) Math.max(Math.max(st[1], sh[2]), 1), st[0]);
+        if (colMajor) return new Operand(ptr(v), true, (int) Math.max(Math.max(st[2], sh[1]), 1), st[0]);
+        View packed = new View(allocate(v.dtype(), v.numel()), 0, sh, contiguousStrides(sh));
+        copy(v, packed);
+        return new Operand(ptr(packed), false, (int) Math.max(sh[2], 1), sh[1] * sh[2]);
+    }
+
+    // ---- sliding windows ----
+
+    @Override public void im2col(View x, ConvGeometry g, View cols) {
+        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), ptr(x), ptr(cols), Structs.conv(g, x.strides()));
+    }
+
+    @Override public void col2im(View cols, ConvGeometry g, View out) {
+        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), ptr(cols), ptr(out), Structs.conv(g, null));
+    }
+
+    @Override public void maxPool2d(View x, ConvGeometry g, View out, View indices) {
+        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), ptr(x), ptr(out), ptr(indices), Structs.conv(g, x.strides()));
+    }
+
+    @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
+        fill(dx, 0);
+        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), ptr(grad), ptr(indices), ptr(dx), Structs.conv(g, null));
+    }
+
+    // ---- gather / scatter ----
+
+    /** The kernel flags a bad index instead of faulting; the flag is read back (a sync) and turned into PyTorch's error. */
+    @Override public void indexSelect(View table, View index, View out) {
+        long m = index.numel(), d = table.shape()[1], rows = table.shape()[0];
+        if (m == 0) return;
+        CudaStorage flag = (CudaStorage) allocate(DType.INT64, 1);
+        dev.makeCurrent();
+        cuMemsetD8(flag.ptr, (byte) 0, 4);
+        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, ptr(table), ptr(index), ptr(out), m, d, rows, flag.ptr);
+        int[] bad = new int[1];
+        cuMemcpyDtoH(Pointer.to(bad), flag.ptr, 4);
+        if (bad[0] != 0) throw new TesseraException("index out of range in self");
+    }
+
+    @Override public void indexAdd(View src, View index, View out) {
+        long m = index.numel(), d = out.shape()[1];
+        if (m == 0) return;
+        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, ptr(src), ptr(index), ptr(out), m, d);
+    }
+
+    // ---- random: counter-based, so a seed gives the same stream on any launch shape ----
+
+    @Override public void uniform(View out, double lo, double hi, long seed) {
+        dev.kernels.launch("uniform_" + dt(out.dtype()), out.numel(), ptr(out), out.numel(), seed, lo, hi);
+    }
+
+    @Override public void normal(View out, double mean, double std, long seed) {
+        dev.kernels.launch("normal_" + dt(out.dtype()), out.numel(), ptr(out), out.numel(), seed, mean, std);
+    }
+}

@@ -1,0 +1,83 @@
+package dev.tessera.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuStreamCreate;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+
+import dev.tessera.Device;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUstream;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasMath;
+import jcuda.runtime.cudaStream_t;
+
+/**
+ * One GPU: its primary context, the one stream every kernel and cuBLAS call of Tessera runs on
+ * (so host reads are the only synchronisation points), its cuBLAS handle, allocator and kernels.
+ */
+final class CudaDevice {
+    private final Device device;
+    private final CUdevice cuDevice = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    final CUstream stream = new CUstream();
+    final cublasHandle cublas = new cublasHandle();
+    final CachingAllocator allocator;
+    final Kernels kernels;
+
+    CudaDevice(int index) {
+        this.device = Device.cuda(index);
+        cuDeviceGet(cuDevice, index);
+        cuDevicePrimaryCtxRetain(context, cuDevice);
+        cuCtxSetCurrent(context);
+        cuStreamCreate(stream, 0);   // a blocking stream: the synchronous cuMemcpy calls order with it
+        JCublas2.cublasCreate(cublas);
+        JCublas2.cublasSetStream(cublas, new cudaStream_t(stream));
+        setAllowTf32(false);
+        this.allocator = new CachingAllocator(this);
+        this.kernels = new Kernels(this);
+    }
+
+    Device device() { return device; }
+
+    /** JCuda contexts are current per thread: every entry point makes ours current first. */
+    void makeCurrent() { cuCtxSetCurrent(context); }
+
+    void synchronize() {
+        makeCurrent();
+        cuStreamSynchronize(stream);
+    }
+
+    /** Exact FP32 GEMM by default (PyTorch's allow_tf32 = False for matmul); true lets cuBLAS use TF32 tensor cores. */
+    void setAllowTf32(boolean allow) {
+        JCublas2.cublasSetMathMode(cublas, allow ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
+    }
+
+    String name() {
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, cuDevice);
+        int len = 0;
+        while (len < name.length && name[len] != 0) len++;
+        return new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    String computeCapability() {
+        int[] major = new int[1], minor = new int[1];
+        cuDeviceGetAttribute(major, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, cuDevice);
+        cuDeviceGetAttribute(minor, CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, cuDevice);
+        return major[0] + "." + minor[0];
+    }
+
+    long totalMemory() {
+        long[] bytes = new long[1];
+        cuDeviceTotalMem(bytes, cuDevice);
+        return bytes[0];
+    }
+}

@@ -1,0 +1,104 @@
+package dev.tessera.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+
+import dev.tessera.TesseraException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+
+/**
+ * The PTX built from {@code cuda-kernels/} (resources {@code dev/tessera/cuda/<family>.ptx}),
+ * loaded once per device, and a launcher. Function handles are cached by name, so a launch is a
+ * map lookup plus cuLaunchKernel. Names follow cuda-kernels/README.md.
+ */
+final class Kernels {
+    /** The .cu files, one per op family. */
+    static final List<String> FAMILIES = List.of("fill_copy", "unary", "binary", "where", "reduce", "softmax", "conv", "index", "random");
+    static final int BLOCK = 256;
+    private static final int MAX_GRID = 65535 * 8;
+
+    private final CudaDevice device;
+    private final List<CUmodule> modules = new ArrayList<>();
+    private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
+
+    Kernels(CudaDevice device) {
+        this.device = device;
+        for (String family : FAMILIES) {
+            byte[] ptx = readPtx(family);
+            CUmodule module = new CUmodule();
+            cuModuleLoadData(module, ptx);
+            modules.add(module);
+        }
+    }
+
+    /** The PTX text (NUL-terminated, as cuModuleLoadData wants it), or a clear reason when the build had no nvcc. */
+    static byte[] readPtx(String family) {
+        String resource = "/dev/tessera/cuda/" + family + ".ptx";
+        try (InputStream in = Kernels.class.getResourceAsStream(resource)) {
+            if (in == null)
+                throw new TesseraException("CUDA kernel image " + resource + " is missing from the jar: this build of Tessera was made "
+                        + "without nvcc (build on a machine with the CUDA toolkit to include cuda-kernels/)");
+            byte[] text = in.readAllBytes();
+            byte[] z = java.util.Arrays.copyOf(text, text.length + 1);
+            return z;
+        } catch (IOException e) {
+            throw new TesseraException("could not read CUDA kernel image " + resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    CUfunction function(String name) {
+        CUfunction f = functions.get(name);
+        if (f != null) return f;
+        for (CUmodule m : modules) {
+            CUfunction candidate = new CUfunction();
+            try {
+                cuModuleGetFunction(candidate, m, name);
+                functions.put(name, candidate);
+                return candidate;
+            } catch (CudaException notInThisModule) {
+                // keep looking in the next family's module
+            }
+        }
+        throw new UnsupportedOperationException(name + " has no CUDA implementation (add it to cuda-kernels/, see its README)");
+    }
+
+    /** A grid-stride launch over n elements. Arguments: CUdeviceptr, Long, Integer, Double, or byte[] (a struct by value). */
+    void launch(String name, long n, Object... args) {
+        int grid = (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID));
+        launchGrid(name, grid, BLOCK, args);
+    }
+
+    /** One block per row (reductions, softmax). */
+    void launchRows(String name, long rows, Object... args) {
+        if (rows > Integer.MAX_VALUE) throw new TesseraException(name + ": " + rows + " rows exceed the CUDA grid limit");
+        launchGrid(name, (int) Math.max(rows, 1), BLOCK, args);
+    }
+
+    private void launchGrid(String name, int grid, int block, Object[] args) {
+        CUfunction f = function(name);
+        Pointer[] params = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) params[i] = param(args[i]);
+        device.makeCurrent();
+        cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, Pointer.to(params), null);
+    }
+
+    private static Pointer param(Object a) {
+        if (a instanceof CUdeviceptr p) return Pointer.to(p);
+        if (a instanceof Long l) return Pointer.to(new long[] {l});
+        if (a instanceof Integer i) return Pointer.to(new int[] {i});
+        if (a instanceof Double d) return Pointer.to(new double[] {d});
+        if (a instanceof byte[] struct) return Pointer.to(struct);
+        throw new IllegalArgumentException("kernel argument of type " + a.getClass().getSimpleName());
+    }
+}
