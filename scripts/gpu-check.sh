@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 B=${BUNDLE:-target/gpu-bundle}
 LOG=${OUT:-target/gpu-check}
 mkdir -p "$LOG"
-JAVA=("$B/jre/bin/java" --add-modules jdk.incubator.vector -Xss8m)
+JAVA=("$B/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m)
 TESSERA=("${JAVA[@]}" -jar "$B/tessera.jar")
 SUMMARY=()
 
@@ -27,11 +27,11 @@ find_libs() {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
   timeout 60 find / \( -name 'libcublas.so.1[23]*' -o -name 'libcudnn.so.[89]*' \) -not -path '/proc/*' 2>/dev/null | head -20
 }
-step find-libs 70 find_libs
+step find-libs 70 bash -c "$(declare -f find_libs); find_libs"
 
 # The shims print how many functions they forwarded and stubbed (TESSERA_SHIM_DEBUG).
 step info 60 env TESSERA_SHIM_DEBUG=1 "${TESSERA[@]}" info
-if grep -q 'unavailable' "$LOG/info.log"; then
+if grep -q 'unavailable' "$LOG/info.log" && grep -q '^/' "$LOG/find-libs.log"; then
   # Tessera's own search missed the libraries: retry with their folders on LD_LIBRARY_PATH, so
   # the remaining steps still measure the GPU code (the miss is reported above).
   dirs=$(grep -E '^/.*/lib(cublas|cudnn)\.so\.' "$LOG/find-libs.log" | xargs -r -n1 dirname | sort -u | paste -sd:)

@@ -1,23 +1,20 @@
 package dev.tessera.backend;
 
 import dev.tessera.Device;
-import dev.tessera.TesseraException;
 import dev.tessera.backend.cpu.CpuBackend;
+import dev.tessera.backend.cuda.CudaRuntime;
 import java.util.Optional;
 
-/** Finds the backend for a device. CPU always exists; CUDA is looked up lazily, once. */
+/** Finds the backend for a device. The CPU always exists; CUDA is loaded lazily, once, on first use. */
 public final class Backends {
-    private static final String CUDA_REASON =
-            "this build of Tessera has no CUDA backend yet; tensors and models run on the CPU";
-
     private Backends() {}
 
+    /** The device's backend; for CUDA without a usable GPU this throws "CUDA unavailable: reason". */
     public static Backend of(Device device) {
-        if (!device.isCuda()) return CpuBackend.INSTANCE;
-        throw new TesseraException("CUDA unavailable: " + CUDA_REASON + " (asked for " + device + ")");
+        return device.isCuda() ? CudaRuntime.backend(device.index()) : CpuBackend.INSTANCE;
     }
 
-    public static int cudaDeviceCount() { return 0; }
+    public static int cudaDeviceCount() { return CudaRuntime.deviceCount(); }
 
-    public static Optional<String> cudaUnavailableReason() { return Optional.of(CUDA_REASON); }
+    public static Optional<String> cudaUnavailableReason() { return CudaRuntime.unavailableReason(); }
 }

@@ -1,10 +1,18 @@
 package dev.tessera.cli;
 
+import dev.tessera.DType;
 import dev.tessera.Tensor;
 import dev.tessera.backend.cpu.Gemm;
 import dev.tessera.backend.cpu.Parallel;
 import dev.tessera.ops.Conv;
+import dev.tessera.examples.CustomModulesExample;
+import dev.tessera.nn.CrossEntropyLoss;
+import dev.tessera.nn.Linear;
+import dev.tessera.nn.Module;
+import dev.tessera.nn.ReLU;
+import dev.tessera.nn.Sequential;
 import dev.tessera.ops.Normalization;
+import dev.tessera.optim.SGD;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,7 +74,32 @@ final class BenchCommand implements Runnable {
             double tl = Timing.medianSeconds(() -> Normalization.layerNorm(s, new long[] {512}, gamma, beta, 1e-5));
             rows.add(new Row("layernorm_4096x512", tl * 1e3, "ms", ref == null ? Double.NaN : ref.layerNormSeconds(4096, 512) * 1e3, false));
         }
+        for (String model : new String[] {"m2", "mlp512", "m3"}) {
+            double t = trainStepSeconds(model, 256);
+            rows.add(new Row("train_step_" + model + "_b256", t * 1e3, "ms", ref == null ? Double.NaN : ref.trainStepSeconds(model, 256) * 1e3, false));
+        }
         print(rows, ref);
+    }
+
+    /** The same step as {@link ReferenceTimer#trainStepSeconds}: forward, cross-entropy, zero grads, backward, SGD (lr 0.01). */
+    static double trainStepSeconds(String model, int batch) {
+        Tensor.manualSeed(0);
+        Module net = switch (model) {
+            case "m2" -> new CustomModulesExample.M2();
+            case "mlp512" -> new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
+            case "m3" -> new CustomModulesExample.M3();
+            default -> throw new IllegalArgumentException("unknown model " + model);
+        };
+        Tensor x = Tensor.randn(batch, 784);
+        Tensor y = Tensor.rand(batch).mul(10).to(DType.INT64).clamp(0, 9);
+        SGD sgd = new SGD(net.parameters(), 0.01);
+        CrossEntropyLoss lossFn = new CrossEntropyLoss();
+        return Timing.medianSeconds(() -> {
+            Tensor loss = lossFn.forward(net.forward(x), y);
+            sgd.zeroGrad();
+            loss.backward();
+            sgd.step();
+        });
     }
 
     private static ReferenceTimer loadReference() {

@@ -1,8 +1,8 @@
 package dev.tessera.cli;
 
-import dev.tessera.Device;
 import dev.tessera.backend.cpu.Gemm;
 import dev.tessera.backend.cpu.Parallel;
+import dev.tessera.backend.cuda.CudaRuntime;
 import picocli.CommandLine.Command;
 
 /** What Tessera sees of this machine: Java, OS, CPU threads, the GEMM path, CUDA (or why not). */
@@ -14,7 +14,6 @@ final class InfoCommand implements Runnable {
         System.out.println("cpu threads: " + Runtime.getRuntime().availableProcessors() + " (kernels use " + Parallel.threads() + ")");
         System.out.println("cpu gemm:    " + (Gemm.vectorApiAvailable() ? "Vector API fast path (jdk.incubator.vector)"
                 : "portable fallback (start java with --add-modules jdk.incubator.vector for the fast path)"));
-        System.out.println("cuda:        " + (Device.isCudaAvailable() ? Device.cudaDeviceCount() + " device(s)"
-                : "unavailable: " + Device.cudaUnavailableReason().orElse("unknown")));
+        CudaRuntime.describe().forEach(System.out::println);
     }
 }

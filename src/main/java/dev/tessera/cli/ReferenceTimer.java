@@ -24,4 +24,14 @@ public interface ReferenceTimer {
 
     /** layer norm over the last dim of [rows, cols] float32 (weight and bias of size cols, eps 1e-5). */
     double layerNormSeconds(int rows, int cols);
+
+    /**
+     * One training step — forward, cross-entropy against random class labels, zero grads,
+     * backward, SGD update (lr 0.01, no momentum) — of a float32 model on a random batch:
+     * {@code "m2"} Linear(784,10)·ReLU·Linear(10,10) on [batch, 784]; {@code "mlp512"}
+     * Linear(784,512)·ReLU·Linear(512,512)·ReLU·Linear(512,10) on [batch, 784]; {@code "m3"} the
+     * tutorial's CNN: view(-1,1,28,28), three Conv2d(k3, stride 2, padding 1) 1→16→16→10 each
+     * followed by ReLU, avg_pool2d(4), view(-1,10), on [batch, 784].
+     */
+    double trainStepSeconds(String model, int batch);
 }
