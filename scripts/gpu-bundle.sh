@@ -39,9 +39,10 @@ for j in "$T"/test/*.jar; do [[ -e $j && ! -e $T/runtime/$(basename "$j") ]] && 
 mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$CONSOLE_VERSION \
   -DoutputDirectory="$B/test-lib" >/dev/null
 
-# The shims are inside the jar (CudaLibraries extracts them); loose copies help debugging by hand.
-if [[ -d target/classes/dev/tessera/cuda/native ]]; then cp -r target/classes/dev/tessera/cuda/native "$B/native"
-else echo "gpu-bundle: WARNING: no shims in target/classes (gcc/nm missing?): CUDA-13 hosts will fail" >&2; fi
+# The shims travel inside the jar (CudaLibraries extracts them); no loose copies named
+# libcublas.so.12, which a library search could take for the real one.
+unzip -l "$B/tessera.jar" | grep -q 'dev/tessera/cuda/native/libcublas.so.12' \
+  || echo "gpu-bundle: WARNING: the jar has no shims (built without gcc/nm?): CUDA-13 hosts will fail" >&2
 rm -rf "$T"
 
 bytes=$(du -sb "$B" | cut -f1)

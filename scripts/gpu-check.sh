@@ -25,7 +25,7 @@ step() {  # name timeout-seconds command...
 # Where the CUDA libraries are: the first thing to know when loading fails.
 find_libs() {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
-  timeout 60 find / \( -name 'libcublas.so.1[23]*' -o -name 'libcudnn.so.[89]*' \) -not -path '/proc/*' 2>/dev/null | head -20
+  timeout 60 find / \( -path /proc -o -path "$PWD" \) -prune -o \( -name 'libcublas.so.1[23]*' -o -name 'libcudnn.so.[89]*' \) -print 2>/dev/null | head -20
 }
 step find-libs 70 bash -c "$(declare -f find_libs); find_libs"
 
@@ -34,7 +34,7 @@ step info 60 env TESSERA_SHIM_DEBUG=1 "${TESSERA[@]}" info
 if grep -q 'unavailable' "$LOG/info.log" && grep -q '^/' "$LOG/find-libs.log"; then
   # Tessera's own search missed the libraries: retry with their folders on LD_LIBRARY_PATH, so
   # the remaining steps still measure the GPU code (the miss is reported above).
-  dirs=$(grep -E '^/.*/lib(cublas|cudnn)\.so\.' "$LOG/find-libs.log" | xargs -r -n1 dirname | sort -u | paste -sd:)
+  dirs=$(grep -E '^/.*/lib(cublas|cudnn)\.so\.[0-9]+$' "$LOG/find-libs.log" | grep -v "^$PWD/" | xargs -r -n1 dirname | sort -u | paste -sd:)
   export LD_LIBRARY_PATH="$dirs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   step info-ldpath 60 env TESSERA_SHIM_DEBUG=1 "${TESSERA[@]}" info
 fi

@@ -93,13 +93,23 @@ public final class CudaLibraries {
         return List.copyOf(dirs);
     }
 
-    /** The first {@code dirs/name} that exists, as an absolute path. */
+    /** The first {@code dirs/name} that exists and is not one of Tessera's shims, as an absolute path. */
     static Optional<Path> find(String name, List<Path> dirs) {
         for (Path d : dirs) {
             Path f = d.resolve(name);
-            if (Files.exists(f)) return Optional.of(f.toAbsolutePath());
+            if (Files.exists(f) && !isShim(f)) return Optional.of(f.toAbsolutePath());
         }
         return Optional.empty();
+    }
+
+    /** A shim left where a real libcublas.so.12 is searched for must not be taken for it (build-shims.sh marks them). */
+    static boolean isShim(Path f) {
+        try {
+            if (Files.size(f) > (4 << 20)) return false;   // the real libraries are far larger
+            return new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1).contains("tessera-forwarding-shim ");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Existing directories matching a path whose segments may hold '*' (no recursion). */

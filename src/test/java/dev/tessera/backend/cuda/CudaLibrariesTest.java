@@ -66,6 +66,15 @@ class CudaLibrariesTest {
     }
 
     @Test
+    void searchSkipsTesseraShims(@TempDir Path tmp) throws IOException {
+        Path shim = tmp.resolve("a/libcublas.so.12"), real = tmp.resolve("b/libcublas.so.12");
+        Files.createDirectories(shim.getParent());
+        Files.write(shim, "\177ELF...tessera-forwarding-shim libcublas.so.12 -> libcublas.so.13\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        touch(real);
+        assertEquals(Optional.of(real), CudaLibraries.find("libcublas.so.12", List.of(tmp.resolve("a"), tmp.resolve("b"))));
+    }
+
+    @Test
     void expandMatchesOneLevelPerStarInOrder(@TempDir Path tmp) throws IOException {
         Files.createDirectories(tmp.resolve("cuda-12.6/lib64"));
         Files.createDirectories(tmp.resolve("cuda-12.4/lib64"));

@@ -1,0 +1,169 @@
+package dev.tessera.backend.cuda;
+
+import static dev.tessera.TestUtil.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.tessera.Cuda;
+import dev.tessera.DType;
+import dev.tessera.Device;
+import dev.tessera.Tensor;
+import dev.tessera.TesseraException;
+import dev.tessera.nn.CrossEntropyLoss;
+import dev.tessera.nn.Linear;
+import dev.tessera.nn.Module;
+import dev.tessera.nn.Parameter;
+import dev.tessera.nn.ReLU;
+import dev.tessera.nn.Sequential;
+import dev.tessera.nn.functional.F;
+import dev.tessera.ops.Conv;
+import dev.tessera.optim.SGD;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every op on CUDA against the CPU backend on the same random inputs, forward and backward,
+ * including non-contiguous views and broadcasting (STYLE E13). Without a GPU these skip; with
+ * TESSERA_REQUIRE_CUDA=1 a missing GPU is a failure instead. Tolerance: 1e-4 relative, 1e-5
+ * absolute (FP32, TF32 off), at each call.
+ */
+class CudaMatchesCpuTest {
+    private static final double RTOL = 1e-4, ATOL = 1e-5;
+    private final Random rng = new Random(42);
+
+    @BeforeEach void requireCuda() {
+        boolean required = "1".equals(System.getenv("TESSERA_REQUIRE_CUDA"));
+        if (!Device.isCudaAvailable()) {
+            if (required) fail("TESSERA_REQUIRE_CUDA=1 but CUDA is unavailable: " + Device.cudaUnavailableReason().orElse("?"));
+            Assumptions.assumeTrue(false, "no CUDA: " + Device.cudaUnavailableReason().orElse("?"));
+        }
+    }
+
+    private Tensor random(long... shape) {
+        float[] v = new float[(int) dev.tessera.Size.of(shape).numel()];
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextGaussian();
+        return Tensor.of(v, shape);
+    }
+
+    /** fn on CPU copies and on CUDA copies of the inputs: outputs and input gradients agree. */
+    private void check(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        Tensor[] cpu = new Tensor[inputs.length], gpu = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) {
+            boolean grad = inputs[i].dtype().isFloatingPoint();
+            cpu[i] = inputs[i].clone().requiresGrad(grad);
+            gpu[i] = inputs[i].to(Device.cuda()).requiresGrad(grad);
+        }
+        Tensor outCpu = fn.apply(cpu), outGpu = fn.apply(gpu);
+        assertTrue(outGpu.isCuda(), "output on CUDA");
+        assertClose(outGpu.cpu(), outCpu, RTOL, ATOL);
+        if (!outCpu.requiresGrad()) return;
+        Tensor upstream = random(outCpu.shape().toArray());
+        outCpu.backward(upstream);
+        outGpu.backward(upstream.to(Device.cuda()));
+        for (int i = 0; i < inputs.length; i++)
+            if (cpu[i].grad() != null) assertClose(gpu[i].grad().cpu(), cpu[i].grad(), RTOL, ATOL);
+    }
+
+    @Test void elementwiseWithBroadcastingAndViews() {
+        check(in -> in[0].add(in[1]).mul(in[0]).sub(in[1].div(in[1].abs().add(1.0))), random(3, 4, 5), random(4, 1));
+        check(in -> in[0].transpose(0, 1).exp().log().sqrt(), random(4, 6).abs().add(0.5));
+        check(in -> in[0].narrow(1, 1, 3).tanh().sigmoid().relu().gelu(), random(5, 6));
+        check(in -> in[0].pow(3.0).maximum(in[1]).minimum(in[0].neg()).clamp(-0.5, 0.7), random(2, 7), random(7));
+        check(in -> Tensor.where(in[0].gt(in[1]), in[0], in[1].mul(2.0)).maskedFill(in[0].lt(-1.0), 3.0), random(4, 4), random(4));
+    }
+
+    @Test void reductions() {
+        Tensor x = random(3, 5, 7);
+        check(in -> in[0].sum(), x);
+        check(in -> in[0].mean(new int[] {0, 2}, true), x);
+        check(in -> in[0].max(1), x);
+        check(in -> in[0].min(), x);
+        check(in -> in[0].var(2).add(in[0].std(0).sum()), x);
+        assertEquals(List.of(x.argmax(1).toLongArray()).toString(), List.of(x.to(Device.cuda()).argmax(1).toLongArray()).toString());
+        assertClose(x.to(Device.cuda()).argmin(2).cpu(), x.argmin(2), 0, 0);
+    }
+
+    @Test void matmulTransposedBatchedAndBroadcast() {
+        check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
+        check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
+        check(in -> in[0].bmm(in[1].transpose(1, 2)), random(4, 6, 8), random(4, 5, 8));
+        check(in -> in[0].matmul(in[1]), random(2, 1, 3, 4), random(5, 4, 2));
+        check(in -> F.linear(in[0], in[1], in[2]), random(8, 16), random(4, 16), random(4));
+    }
+
+    @Test void softmaxConvPoolEmbeddingLayerNorm() {
+        check(in -> in[0].softmax(1).add(in[0].logSoftmax(-1)), random(4, 9, 3));
+        check(in -> Conv.conv2d(in[0], in[1], in[2], new int[] {2, 1}, new int[] {1, 2}, new int[] {1, 2}, 1), random(2, 3, 9, 8), random(4, 3, 3, 2), random(4));
+        check(in -> Conv.conv2d(in[0], in[1], null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 2), random(2, 4, 6, 6), random(6, 2, 3, 3));
+        check(in -> Conv.conv1d(in[0], in[1], in[2], 1, 1, 1, 1), random(2, 3, 10), random(5, 3, 3), random(5));
+        check(in -> F.maxPool2d(in[0], 2).add(F.avgPool2d(in[0], 2)), random(2, 3, 8, 8));
+        check(in -> F.embedding(in[1], in[0], 0), random(10, 4), Tensor.of(new long[] {1, 0, 9, 1, 3, 3}, 2, 3));
+        check(in -> F.layerNorm(in[0], new long[] {6}, in[1], in[2], 1e-5), random(3, 4, 6), random(6), random(6));
+        check(in -> F.batchNorm(in[0], null, null, in[1], in[2], true, 0.1, 1e-5), random(4, 3, 5, 5), random(3), random(3));
+        check(in -> F.crossEntropy(in[0], in[1]), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
+    }
+
+    @Test void embeddingIndexOutOfRangeIsAJavaException() {
+        Tensor w = random(5, 3).to(Device.cuda());
+        TesseraException e = assertThrows(TesseraException.class, () -> F.embedding(Tensor.of(new long[] {2, 5}, 2).to(Device.cuda()), w));
+        assertEquals("index out of range in self", e.getMessage());
+    }
+
+    @Test void dtypesAndRandomOnDevice() {
+        Tensor.manualSeed(7);
+        Tensor u = Tensor.rand(new long[] {10000}, DType.FLOAT32, Device.cuda());
+        double mean = u.mean().item();
+        assertTrue(Math.abs(mean - 0.5) < 0.02, "uniform mean " + mean);   // 5 sigma of 0.0029
+        Tensor l = Tensor.arange(10).to(Device.cuda());
+        assertEquals(45, l.sum().item(), 0.0, "INT64 sum exact");
+        assertEquals("tensor([ True, False], device='cuda:0')", Tensor.of(new float[] {1, -1}, 2).to(Device.cuda()).gt(0.0).toString());
+    }
+
+    @Test void moduleMovesInPlaceAndTrains() {
+        Tensor.manualSeed(3);
+        Module model = new Sequential(new Linear(8, 16), new ReLU(), new Linear(16, 3));
+        Parameter first = model.parameters().get(0);
+        assertSame(model, model.to("cuda"));
+        assertSame(first, model.parameters().get(0));
+        assertTrue(first.isCuda());
+        SGD opt = new SGD(model.parameters(), 0.1, 0.9);
+        Tensor x = random(32, 8).to(Device.cuda());
+        Tensor y = Tensor.of(new long[32], 32).to(Device.cuda());
+        double firstLoss = 0, lastLoss = 0;
+        for (int i = 0; i < 50; i++) {
+            Tensor loss = new CrossEntropyLoss().forward(model.forward(x), y);
+            if (i == 0) firstLoss = loss.item();
+            lastLoss = loss.item();
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+        }
+        assertTrue(lastLoss < firstLoss / 4, firstLoss + " -> " + lastLoss);
+    }
+
+    @Test void memoryStaysFlatOverManySteps() {
+        Module model = new Sequential(new Linear(32, 64), new ReLU(), new Linear(64, 10)).to("cuda");
+        SGD opt = new SGD(model.parameters(), 0.01);
+        Tensor x = random(64, 32).to(Device.cuda());
+        Tensor y = Tensor.of(new long[64], 64).to(Device.cuda());
+        long after100 = 0;
+        for (int i = 0; i < 2000; i++) {
+            Tensor loss = new CrossEntropyLoss().forward(model.forward(x), y);
+            opt.zeroGrad();
+            loss.backward();
+            opt.step();
+            if (i % 100 == 99) System.gc();      // let Cleaners hand blocks back, as a long run would
+            if (i == 99) after100 = Cuda.memoryAllocated();
+        }
+        System.gc();
+        long end = Cuda.memoryAllocated();
+        assertTrue(end <= after100 * 2 + (1 << 20), "memoryAllocated grew from " + after100 + " to " + end + " bytes");
+    }
+}
