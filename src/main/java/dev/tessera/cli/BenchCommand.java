@@ -28,17 +28,18 @@ import picocli.CommandLine.Parameters;
  * when the optional {@code libtorch} Maven profile put {@code LibtorchTimer} on the class path.
  * Prints a table, then one {@code bench:} line per row; ratio is Tessera's speed over libtorch's.
  */
-@Command(name = "bench", description = "Benchmark Tessera's kernels (target: cpu).")
+@Command(name = "bench", description = "Benchmark Tessera's kernels: cpu (next to libtorch with -Plibtorch) or gpu (next to PyTorch on the same card).")
 final class BenchCommand implements Runnable {
-    @Parameters(index = "0", paramLabel = "TARGET", description = "what to benchmark: cpu") String target;
+    @Parameters(index = "0", paramLabel = "TARGET", description = "what to benchmark: cpu or gpu") String target;
 
     private record Row(String name, double tessera, String unit, double reference, boolean higherIsBetter) {
         double ratio() { return higherIsBetter ? tessera / reference : reference / tessera; }
     }
 
     @Override public void run() {
+        if (target.equals("gpu")) { GpuBench.run(); return; }
         if (!target.equals("cpu"))
-            throw new IllegalArgumentException("unknown bench target '" + target + "' (this build benchmarks: cpu)");
+            throw new IllegalArgumentException("unknown bench target '" + target + "' (choose cpu or gpu)");
         ReferenceTimer ref = loadReference();
         int maxThreads = Runtime.getRuntime().availableProcessors();
         List<Row> rows = new ArrayList<>();
