@@ -41,7 +41,7 @@ mvn -B -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-s
 
 # The shims travel inside the jar (CudaLibraries extracts them); no loose copies named
 # libcublas.so.12, which a library search could take for the real one.
-unzip -l "$B/tessera.jar" | grep -q 'dev/tessera/cuda/native/libcublas.so.12' \
+"$JDK/bin/jar" tf "$B/tessera.jar" | grep -c 'dev/tessera/cuda/native/libcublas.so.12' >/dev/null \
   || echo "gpu-bundle: WARNING: the jar has no shims (built without gcc/nm?): CUDA-13 hosts will fail" >&2
 rm -rf "$T"
 

@@ -186,7 +186,7 @@ public final class CudaLibraries {
             int[] v = {0};
             JCudaDriver.cuDriverGetVersion(v);
             int driver = v[0];
-            JCuda.cudaRuntimeGetVersion(v);   // JCuda's cudart is linked statically: this is 12.6
+            JCuda.cudaRuntimeGetVersion(v);   // JCuda 12.6.0 links cudart statically; it reports 12.0
             details.add("cuda driver: " + version(driver) + " (CUDA runtime " + version(v[0]) + ", linked into JCuda)");
 
             // (b) cuBLAS: required.
