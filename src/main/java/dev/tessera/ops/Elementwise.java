@@ -47,9 +47,23 @@ public final class Elementwise {
         return s == Math.rint(s) && !Double.isInfinite(s) ? DType.INT64 : DType.FLOAT32;
     }
 
+    /**
+     * A 0-dim operand holding s. On a GPU each new one costs a host-to-device copy, so the
+     * constants a training loop repeats (learning rates, 0.5, 1.0) are kept in a small cache;
+     * these tensors are only ever read.
+     */
     static Tensor scalarLike(double s, DType dtype, Tensor like) {
-        return Creation.full(s, new long[0], dtype, like.device());
+        if (!like.isCuda()) return Creation.full(s, new long[0], dtype, like.device());
+        synchronized (DEVICE_SCALARS) {
+            return DEVICE_SCALARS.computeIfAbsent(new ScalarKey(s, dtype, like.device()), k -> Creation.full(s, new long[0], dtype, like.device()));
+        }
     }
+
+    private record ScalarKey(double value, DType dtype, dev.tessera.Device device) {}
+
+    private static final java.util.Map<ScalarKey, Tensor> DEVICE_SCALARS = new java.util.LinkedHashMap<>(256, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(java.util.Map.Entry<ScalarKey, Tensor> eldest) { return size() > 256; }
+    };
 
     /** A view of t broadcast to shape (stride 0 on new and size-1 axes). */
     static View expandedView(Tensor t, long[] shape) {
