@@ -6,8 +6,11 @@ import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.openblas.global.openblas;
 import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -19,14 +22,20 @@ import org.bytedeco.pytorch.global.torch;
  * cores they fight for them (spinning workers of one pool steal the cores the other needs). So only
  * one pool gets the threads at a time: GEMM, whose work is one BLAS call, runs with ATen at 1
  * thread and OpenBLAS at {@code threads}; conv2d (oneDNN), softmax and layer norm run with ATen at
- * {@code threads} and OpenBLAS at 1. Each measurement sets both on the calling thread before it
+ * {@code threads} and OpenBLAS at 1. A training step ({@link #trainStepSeconds}) gives the threads
+ * to the pool that does most of its model's work: OpenBLAS for the MLPs, ATen for the CNN (measured;
+ * see {@link #trainStepIsBlas}). Each measurement sets both on the calling thread before it
  * starts, so the thread setting is the best one libtorch offers for that op.
  *
  * <p>Timing: at least {@value #WARMUP_NANOS} ns of warm-up per op, then the median of
  * {@value #SAMPLES} timed samples; a sample loops the op enough times to last about
  * {@value #MIN_SAMPLE_NANOS} ns and is divided by that count. Every tensor made for a
  * measurement (inputs, outputs, temporaries) is freed: outputs per call through a
- * {@link PointerScope}, inputs through one around the whole measurement.
+ * {@link PointerScope}, inputs through one around the whole measurement. A training step's model
+ * parameters and its SGD optimizer are made once per measurement, in the outer scope; each step's
+ * activations, loss and autograd graph are freed by the per-call scope (the gradients belong to the
+ * parameters: {@code zero_grad()} sets them to none, PyTorch's default, and backward makes new
+ * ones), so memory stays flat over the steps.
  */
 public final class LibtorchTimer implements ReferenceTimer {
 
@@ -107,6 +116,156 @@ public final class LibtorchTimer implements ReferenceTimer {
             TensorOptional bias = new TensorOptional(torch.randn(cols));
             long[] shape = {cols};
             return median(() -> torch.layer_norm(x, shape, weight, bias, 1e-5, false));
+        }
+    }
+
+    @Override
+    public double trainStepSeconds(String model, int batch) {
+        applyThreads(trainStepIsBlas(model));
+        try (PointerScope outer = new PointerScope()) {
+            Model m = Model.of(model);
+            Tensor x = torch.randn(batch, Model.IN);
+            Tensor y = torch.randint(Model.CLASSES, new long[] {batch});
+            SGD sgd = new SGD(new TensorVector(m.params), new SGDOptions(LR));
+            return median(() -> step(m, sgd, x, y));
+        }
+    }
+
+    /**
+     * Package-private check: the loss of {@code steps} training steps of {@code model} on one fixed
+     * random batch, before each step's update; it must go down.
+     */
+    float[] trainLosses(String model, int batch, int steps) {
+        applyThreads(trainStepIsBlas(model));
+        try (PointerScope outer = new PointerScope()) {
+            torch.manual_seed(0);
+            Model m = Model.of(model);
+            Tensor x = torch.randn(batch, Model.IN);
+            Tensor y = torch.randint(Model.CLASSES, new long[] {batch});
+            SGD sgd = new SGD(new TensorVector(m.params), new SGDOptions(LR));
+            float[] losses = new float[steps];
+            for (int i = 0; i < steps; i++) {
+                try (PointerScope scope = new PointerScope()) {
+                    losses[i] = step(m, sgd, x, y).item_float();
+                }
+            }
+            return losses;
+        }
+    }
+
+    static final double LR = 0.01;
+
+    /** One SGD step (autograd on: no InferenceMode here); returns the loss. */
+    private static Tensor step(Model m, SGD sgd, Tensor x, Tensor y) {
+        Tensor loss = torch.cross_entropy_loss(m.forward(x), y);
+        sgd.zero_grad();
+        loss.backward();
+        sgd.step();
+        return loss;
+    }
+
+    /**
+     * Which pool a training step's threads go to (see {@link #applyThreads}): the faster setting
+     * measured on the 2-vCPU Zen 4 machine, quiet (no other process busy), median ms per step of
+     * 1 thread / 2 threads on ATen (OpenBLAS 1) / 2 threads on OpenBLAS (ATen 1):
+     * <pre>
+     *            batch 64                 batch 256
+     * m2         0.124 / 0.121 / 0.123    0.372 / 0.356 / 0.312
+     * mlp512     2.71  / 2.65  / 1.67     9.99  / 9.95  / 5.66
+     * m3         2.14  / 1.45  / 2.16     18.1  / 8.84  / 15.2
+     * </pre>
+     * So OpenBLAS for the MLPs, whose work is the GEMMs of the linear layers (forward and backward),
+     * and ATen for the CNN, whose convolutions (forward and backward) run in oneDNN on ATen's OpenMP
+     * pool. For m2 at batch 64 neither helps; OpenBLAS is also the safer one there: with ATen's pool
+     * at 2 a step took 24 ms whenever another process held a core (OpenMP barriers wait for the
+     * descheduled worker), while with OpenBLAS's it stayed at 0.12 ms. With threads == 1 both pools
+     * get 1; with both at 2 they fight (see the class comment).
+     */
+    private static boolean trainStepIsBlas(String model) {
+        switch (model) {
+            case "m2": return true;
+            case "mlp512": return true;
+            case "m3": return false;
+            default: throw new IllegalArgumentException("unknown model: " + model);
+        }
+    }
+
+    /**
+     * The benchmark's models as plain leaf tensors (requires_grad) and functional ops, initialised
+     * like torch.nn's defaults (uniform ±1/√fan_in for weight and bias).
+     */
+    private static final class Model {
+        static final int IN = 784;
+        static final int CLASSES = 10;
+        private static final long[] STRIDE = {2, 2};
+        private static final long[] PADDING = {1, 1};
+        private static final long[] DILATION = {1, 1};
+
+        final String name;
+        final Tensor[] params;
+        private final TensorOptional[] biases;
+
+        private Model(String name, Tensor... params) {
+            this.name = name;
+            this.params = params;
+            this.biases = new TensorOptional[params.length / 2];
+            for (int i = 0; i < biases.length; i++) {
+                biases[i] = new TensorOptional(params[2 * i + 1]);
+            }
+        }
+
+        static Model of(String name) {
+            switch (name) {
+                case "m2":
+                    return new Model(name, weight(10, IN), bias(10, IN), weight(10, 10), bias(10, 10));
+                case "mlp512":
+                    return new Model(name, weight(512, IN), bias(512, IN), weight(512, 512), bias(512, 512),
+                            weight(10, 512), bias(10, 512));
+                case "m3":
+                    return new Model(name, weight(16, 1, 3, 3), bias(16, 9), weight(16, 16, 3, 3), bias(16, 144),
+                            weight(10, 16, 3, 3), bias(10, 144));
+                default:
+                    throw new IllegalArgumentException("unknown model: " + name);
+            }
+        }
+
+        private static Tensor weight(long... shape) {
+            long fanIn = 1;
+            for (int i = 1; i < shape.length; i++) {
+                fanIn *= shape[i];
+            }
+            return param(shape, fanIn);
+        }
+
+        private static Tensor bias(long size, long fanIn) {
+            return param(new long[] {size}, fanIn);
+        }
+
+        private static Tensor param(long[] shape, long fanIn) {
+            double bound = 1 / Math.sqrt(fanIn);
+            Tensor t = torch.empty(shape);
+            torch.uniform_(t, -bound, bound);
+            t.requires_grad_(true);
+            return t;
+        }
+
+        Tensor forward(Tensor x) {
+            switch (name) {
+                case "m2":
+                    return torch.linear(torch.relu(torch.linear(x, params[0], biases[0])), params[2], biases[1]);
+                case "mlp512": {
+                    Tensor h = torch.relu(torch.linear(x, params[0], biases[0]));
+                    h = torch.relu(torch.linear(h, params[2], biases[1]));
+                    return torch.linear(h, params[4], biases[2]);
+                }
+                default: { // m3
+                    Tensor h = x.view(-1, 1, 28, 28);
+                    for (int i = 0; i < 3; i++) {
+                        h = torch.relu(torch.conv2d(h, params[2 * i], biases[i], STRIDE, PADDING, DILATION, 1));
+                    }
+                    return torch.avg_pool2d(h, 4).view(-1, CLASSES);
+                }
+            }
         }
     }
 
