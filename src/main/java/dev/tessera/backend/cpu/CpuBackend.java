@@ -19,6 +19,8 @@ import java.util.SplittableRandom;
  */
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
+    /** The Vector API rows ({@link VectorKernels}) are used exactly when the GEMM fast path is. */
+    private static final boolean VECTOR = Gemm.vectorApiAvailable();
 
     private CpuBackend() {}
 
@@ -101,7 +103,9 @@ public final class CpuBackend implements Backend {
         Strided it = new Strided(out.shape(), out, x);
         int so = it.s0, sx = it.s1;
         if (xs instanceof float[] xf && os instanceof float[] of) {
-            if (op == UnaryOp.RELU && so == 1 && sx == 1)
+            if (VECTOR && so == 1 && sx == 1 && VectorKernels.unary(op, xf, 0, of, 0, 0))
+                it.forEachRow((o, i, u, len) -> VectorKernels.unary(op, xf, i, of, o, len));
+            else if (op == UnaryOp.RELU && so == 1 && sx == 1)
                 it.forEachRow((o, i, u, len) -> { for (int j = 0; j < len; j++) of[o + j] = Math.max(xf[i + j], 0f); });
             else
                 it.forEachRow((o, i, u, len) -> { for (int j = 0; j < len; j++) of[o + j * so] = (float) Scalar.unary(op, xf[i + j * sx]); });
@@ -120,6 +124,9 @@ public final class CpuBackend implements Backend {
             if (op.isComparison()) {
                 boolean[] ob = (boolean[]) os;
                 it.forEachRow((o, i, k, len) -> FloatLoops.compare(op, af, i, sa, bf, k, sb, ob, o, so, len));
+            } else if (VECTOR && op == BinaryOp.RELU_BACKWARD && so == 1 && sa == 1 && sb == 1) {
+                float[] of = (float[]) os;
+                it.forEachRow((o, i, k, len) -> VectorKernels.reluBackward(af, i, bf, k, of, o, len));
             } else if (op != BinaryOp.POW) {
                 float[] of = (float[]) os;
                 it.forEachRow((o, i, k, len) -> FloatLoops.arithmetic(op, af, i, sa, bf, k, sb, of, o, so, len));
@@ -267,7 +274,10 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(rows, (long) rows * n * 4, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int xb = xo + r * n, ob = oo + r * n;
-                if (xs instanceof float[] xf && os instanceof float[] of) softmaxRow(xf, xb, of, ob, n, log);
+                if (xs instanceof float[] xf && os instanceof float[] of) {
+                    if (VECTOR) VectorKernels.softmaxRow(xf, xb, of, ob, n, log);
+                    else softmaxRow(xf, xb, of, ob, n, log);
+                }
                 else {
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < n; j++) max = Math.max(max, get(xs, xb + j));

@@ -1,0 +1,92 @@
+package dev.tessera.backend.cpu;
+
+import dev.tessera.backend.UnaryOp;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * FLOAT32 elementwise rows on the Vector API: transcendental functions go to the JDK's vectorised
+ * (SVML) implementations, about 30× faster here than Math.exp per element, and the relu backward
+ * becomes a blend instead of an unpredictable branch. Loaded only when {@link Gemm#vectorApiAvailable()}
+ * (same module, same switch); every caller has a scalar fallback. Rows are unit-stride.
+ */
+final class VectorKernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+
+    private VectorKernels() {}
+
+    /** o = op(x) over a row; false when op has no vector form here (the caller loops in scalar). */
+    static boolean unary(UnaryOp op, float[] x, int xo, float[] o, int oo, int len) {
+        VectorOperators.Unary vop;
+        switch (op) {
+            case NEG -> vop = VectorOperators.NEG;
+            case EXP -> vop = VectorOperators.EXP;
+            case LOG -> vop = VectorOperators.LOG;
+            case SQRT -> vop = VectorOperators.SQRT;
+            case ABS -> vop = VectorOperators.ABS;
+            case TANH -> vop = VectorOperators.TANH;
+            case RELU, SIGMOID, RSQRT -> vop = null;
+            default -> { return false; }
+        }
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i);
+            FloatVector r = switch (op) {
+                case RELU -> v.max(0f);
+                case SIGMOID -> ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));   // 1 / (1 + e^−x)
+                case RSQRT -> ONE.div(v.lanewise(VectorOperators.SQRT));
+                default -> v.lanewise(vop);
+            };
+            r.intoArray(o, oo + i);
+        }
+        for (; i < len; i++) o[oo + i] = (float) Scalar.unary(op, x[xo + i]);
+        return true;
+    }
+
+    /** o = y > 0 ? g : 0 over a row (PyTorch's threshold_backward at 0). */
+    static void reluBackward(float[] g, int go, float[] y, int yo, float[] o, int oo, int len) {
+        FloatVector zero = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector.fromArray(S, g, go + i).blend(zero, yv.compare(VectorOperators.GT, 0f).not()).intoArray(o, oo + i);
+        }
+        for (; i < len; i++) o[oo + i] = y[yo + i] > 0 ? g[go + i] : 0f;
+    }
+
+    /** Softmax or log-softmax of one contiguous row: (x − max) then exp and a sum, vectorised. */
+    static void softmaxRow(float[] x, int xb, float[] o, int ob, int n, boolean log) {
+        int i = 0;
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (; i <= n - L; i += L) vmax = vmax.max(FloatVector.fromArray(S, x, xb + i));
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) max = Math.max(max, x[xb + i]);
+        FloatVector vsum = FloatVector.zero(S);
+        i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector e = FloatVector.fromArray(S, x, xb + i).sub(max).lanewise(VectorOperators.EXP);
+            if (!log) e.intoArray(o, ob + i);
+            vsum = vsum.add(e);
+        }
+        double sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[xb + i] - max);
+            if (!log) o[ob + i] = e;
+            sum += e;
+        }
+        if (log) {
+            float logSum = (float) Math.log(sum);
+            i = 0;
+            for (; i <= n - L; i += L) FloatVector.fromArray(S, x, xb + i).sub(max).sub(logSum).intoArray(o, ob + i);
+            for (; i < n; i++) o[ob + i] = (x[xb + i] - max) - logSum;
+        } else {
+            float inv = (float) (1.0 / sum);
+            i = 0;
+            for (; i <= n - L; i += L) FloatVector.fromArray(S, o, ob + i).mul(inv).intoArray(o, ob + i);
+            for (; i < n; i++) o[ob + i] *= inv;
+        }
+    }
+}
