@@ -19,10 +19,11 @@ static_assert(sizeof(Strides) == 336, "Strides must stay 336 bytes: the Java sid
 struct Conv {               // mirrors dev.tessera.backend.ConvGeometry
     long long n, c, h, w, outH, outW;
     long long xs[4];        // strides of x (im2col, maxpool2d) in elements
+    long long cs[3];        // strides of cols [N, C·kh·kw, outH·outW] (im2col, col2im) in elements
     int kh, kw, sh, sw, ph, pw, dh, dw;
     double padValue;
 };
-static_assert(sizeof(Conv) == 120, "Conv must stay 120 bytes: the Java side packs it");
+static_assert(sizeof(Conv) == 144, "Conv must stay 144 bytes: the Java side packs it");
 
 // Grid-stride loops: any grid size is correct, and 64-bit so that n > 2^31 works.
 __device__ __forceinline__ long long gridStart() { return blockIdx.x * (long long)blockDim.x + threadIdx.x; }

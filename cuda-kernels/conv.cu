@@ -1,6 +1,6 @@
 // Sliding windows over [N, C, H, W] (Conv mirrors ConvGeometry): im2col, col2im, maxpool2d and
-// its backward, one thread per output element. cols is [(N·C·kh·kw), outH·outW] row-major with
-// rows ordered (n, c, ki, kj), as CpuBackend lays it out.
+// its backward, one thread per output element. cols is [N, C·kh·kw, outH·outW] with rows ordered
+// (c, ki, kj) and strides p.cs (the convolution lays it out as [C·kh·kw, N, outH·outW]).
 #include "common.cuh"
 
 // Input coordinate of output position o under kernel tap k; may fall in the padding.
@@ -19,7 +19,9 @@ __device__ void im2col(const T* x, T* cols, const Conv& p) {
         long long ci = t % p.c, ni = t / p.c;
         long long hi = tap(oi, ki, p.sh, p.ph, p.dh), wi = tap(oj, kj, p.sw, p.pw, p.dw);
         bool inside = hi >= 0 && hi < p.h && wi >= 0 && wi < p.w;
-        cols[i] = inside ? x[ni * p.xs[0] + ci * p.xs[1] + hi * p.xs[2] + wi * p.xs[3]] : pad;
+        long long row = (ci * p.kh + ki) * p.kw + kj;
+        cols[ni * p.cs[0] + row * p.cs[1] + (oi * p.outW + oj) * p.cs[2]] =
+            inside ? x[ni * p.xs[0] + ci * p.xs[1] + hi * p.xs[2] + wi * p.xs[3]] : pad;
     }
 }
 
@@ -27,9 +29,10 @@ __device__ void im2col(const T* x, T* cols, const Conv& p) {
 // atomics and a deterministic order (ki, kj ascending, the CPU's order). out is contiguous.
 template <class T>
 __device__ void col2im(const T* cols, T* out, const Conv& p) {
-    long long total = p.n * p.c * p.h * p.w, l = p.outH * p.outW;
+    long long total = p.n * p.c * p.h * p.w;
     for (long long i = gridStart(); i < total; i += gridStep()) {
         long long wi = i % p.w, hi = (i / p.w) % p.h, plane = i / (p.w * p.h);
+        long long ni = plane / p.c, ci = plane % p.c;
         T acc = T(0);
         for (int ki = 0; ki < p.kh; ki++) {
             long long hs = hi + p.ph - (long long)ki * p.dh;   // = oi · sh when this tap reads hi
@@ -37,7 +40,8 @@ __device__ void col2im(const T* cols, T* out, const Conv& p) {
             for (int kj = 0; kj < p.kw; kj++) {
                 long long ws = wi + p.pw - (long long)kj * p.dw;
                 if (ws < 0 || ws % p.sw != 0 || ws / p.sw >= p.outW) continue;
-                acc += cols[((plane * p.kh + ki) * p.kw + kj) * l + (hs / p.sh) * p.outW + ws / p.sw];
+                long long row = (ci * p.kh + ki) * p.kw + kj;
+                acc += cols[ni * p.cs[0] + row * p.cs[1] + ((hs / p.sh) * p.outW + ws / p.sw) * p.cs[2]];
             }
         }
         out[i] = acc;

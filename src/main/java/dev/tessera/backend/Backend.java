@@ -49,10 +49,14 @@ public interface Backend {
     /** Softmax (or log-softmax) along the last axis of contiguous [rows, n] views. */
     void softmax(View x, View out, boolean log);
 
-    /** x [N, C, H, W] (any strides) to columns [N, C*kh*kw, outH*outW]. */
+    /**
+     * x [N, C, H, W] (any strides) to columns [N, C*kh*kw, outH*outW], rows ordered (c, ki, kj);
+     * cols may have any strides with a unit last stride (a convolution lays it out as
+     * [C*kh*kw, N, outH*outW] so that one GEMM covers the batch).
+     */
     void im2col(View x, ConvGeometry g, View cols);
 
-    /** The adjoint of im2col: sums columns [N, C*kh*kw, outH*outW] back into out [N, C, H, W]. */
+    /** The adjoint of im2col: sums columns (strided as in im2col) back into a contiguous out [N, C, H, W]. */
     void col2im(View cols, ConvGeometry g, View out);
 
     /**

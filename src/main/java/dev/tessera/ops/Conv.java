@@ -5,13 +5,14 @@ import dev.tessera.TesseraException;
 import dev.tessera.autograd.Autograd;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
+import dev.tessera.backend.Storage;
 import dev.tessera.backend.View;
 import java.util.Arrays;
 
 /**
  * Convolution and pooling on the sliding-window kernels (im2col/col2im) and the batched GEMM.
- * Convolution is one autograd node (forward W·im2col(x) + b, backward as PyTorch's slow
- * convolution); average pooling is the mean over the window axis of the differentiable
+ * Convolution is one autograd node (forward W·im2col(x) + b in one GEMM over the batch,
+ * backward as PyTorch's slow convolution); average pooling is the mean over the window axis of the differentiable
  * {@link #unfold}; max pooling has its own kernel that saves the winners' indices.
  */
 public final class Conv {
@@ -65,40 +66,49 @@ public final class Conv {
     }
 
     /**
-     * One group: out[n] = W·cols[n] (+ b) with cols = im2col(x), W viewed as [OC, C·kh·kw].
-     * Backward, as PyTorch's slow convolution: dW = Σₙ g[n]·cols[n]ᵀ (one GEMM accumulated over
-     * the batch), db = Σ g, dx = col2im(Wᵀ·g[n]).
+     * One group, as PyTorch's slow convolution but with the whole batch in each GEMM: the
+     * columns are laid out [C·kh·kw, N·L] (L = outH·outW), so forward is one product
+     * W[OC, C·kh·kw]·cols, and backward is dW = gᵀ·colsᵀ and dcols = Wᵀ·gᵀ with gᵀ [OC, N·L];
+     * the two layout changes ([OC, N, L] ↔ [N, OC, L]) are single copy passes (the forward one
+     * adds the bias on the way).
      */
     private static Tensor convolution(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
         long n = g.n(), oc = weight.size(0), ckk = weight.numel() / oc, l = g.outH() * g.outW();
         var be = x.backend();
-        Tensor cols = Creation.empty(new long[] {n, ckk, l}, x.dtype(), x.device());
-        be.im2col(x.raw(), g, cols.raw());
+        Storage colsData = be.allocate(x.dtype(), ckk * n * l);
+        View cols = new View(colsData, 0, new long[] {n, ckk, l}, new long[] {l, n * l, 1});   // [N, CKK, L] over [CKK, N, L]
+        View colsMatrix = new View(colsData, 0, new long[] {1, ckk, n * l}, new long[] {0, n * l, 1});
+        be.im2col(x.raw(), g, cols);
         Tensor w2 = weight.contiguous();
-        View wBatch = new View(w2.raw().storage(), w2.raw().offset(), new long[] {n, oc, ckk}, new long[] {0, ckk, 1});
+        View wMatrix = new View(w2.raw().storage(), w2.raw().offset(), new long[] {1, oc, ckk}, new long[] {0, ckk, 1});
+        Tensor outT = Creation.empty(new long[] {oc, n, l}, x.dtype(), x.device());   // [OC, N, L]
+        be.matmul(wMatrix, colsMatrix, outT.raw());
         Tensor out = Creation.empty(new long[] {n, oc, l}, x.dtype(), x.device());
-        be.matmul(wBatch, cols.raw(), out.raw());
-        if (bias != null)
-            be.binary(BinaryOp.ADD, out.raw(), new View(bias.raw().storage(), bias.raw().offset(), new long[] {n, oc, l},
-                    new long[] {0, bias.stride()[0], 0}), out.raw());
+        View outTAsNcl = new View(outT.raw().storage(), 0, new long[] {n, oc, l}, new long[] {l, n * l, 1});
+        if (bias == null) be.copy(outTAsNcl, out.raw());
+        else be.binary(BinaryOp.ADD, outTAsNcl, new View(bias.raw().storage(), bias.raw().offset(), new long[] {n, oc, l},
+                new long[] {0, bias.stride()[0], 0}), out.raw());
         long[] xShape = x.shape().toArray(), wShape = weight.shape().toArray();
         Tensor result = out.view(n, oc, g.outH(), g.outW());
         return Autograd.record(result, "ConvolutionBackward0", new Tensor[] {x, weight, bias}, grad -> {
-            Tensor g3 = grad.contiguous().view(n, oc, l);
+            Tensor gc = grad.contiguous();
+            Tensor gT = Creation.empty(new long[] {oc, n, l}, grad.dtype(), grad.device());   // [OC, N·L]
+            be.copy(new View(gc.raw().storage(), gc.raw().offset(), new long[] {oc, n, l}, new long[] {l, oc * l, 1}), gT.raw());
+            View gMatrix = new View(gT.raw().storage(), 0, new long[] {1, oc, n * l}, new long[] {0, n * l, 1});
             Tensor dx = null, dw = null, db = null;
             if (weight.requiresGrad()) {
-                dw = Creation.empty(new long[] {oc, ckk}, grad.dtype(), grad.device());
-                View colsT = new View(cols.raw().storage(), 0, new long[] {n, l, ckk}, new long[] {ckk * l, 1, l});
-                be.matmul(g3.raw(), colsT, new View(dw.raw().storage(), 0, new long[] {n, oc, ckk}, new long[] {0, ckk, 1}));
+                dw = Creation.empty(new long[] {1, oc, ckk}, grad.dtype(), grad.device());
+                View colsTransposed = new View(colsData, 0, new long[] {1, n * l, ckk}, new long[] {0, 1, n * l});
+                be.matmul(gMatrix, colsTransposed, dw.raw());
                 dw = dw.view(wShape);
             }
-            if (bias != null && bias.requiresGrad()) db = g3.sum(new int[] {0, 2}, false);
+            if (bias != null && bias.requiresGrad()) db = gT.view(oc, n * l).sum(1);
             if (x.requiresGrad()) {
-                Tensor dcols = Creation.empty(new long[] {n, ckk, l}, grad.dtype(), grad.device());
-                View wT = new View(w2.raw().storage(), w2.raw().offset(), new long[] {n, ckk, oc}, new long[] {0, 1, ckk});
-                be.matmul(wT, g3.raw(), dcols.raw());
+                Storage dcolsData = be.allocate(grad.dtype(), ckk * n * l);
+                View wTransposed = new View(w2.raw().storage(), w2.raw().offset(), new long[] {1, ckk, oc}, new long[] {0, 1, ckk});
+                be.matmul(wTransposed, gMatrix, new View(dcolsData, 0, new long[] {1, ckk, n * l}, new long[] {0, n * l, 1}));
                 dx = Creation.empty(xShape, grad.dtype(), grad.device());
-                be.col2im(dcols.raw(), g, dx.raw());
+                be.col2im(new View(dcolsData, 0, new long[] {n, ckk, l}, new long[] {l, n * l, 1}), g, dx.raw());
             }
             return new Tensor[] {dx, dw, db};
         }, x, weight);

@@ -319,6 +319,7 @@ public final class CpuBackend implements Backend {
         int kh = g.kh(), kw = g.kw(), l = oh * ow;
         long[] st = x.strides();
         int sn = (int) st[0], sc = (int) st[1], sh = (int) st[2], sw = (int) st[3], xo = (int) x.offset(), co = (int) cols.offset();
+        int cn = (int) cols.strides()[0], cr = (int) cols.strides()[1];   // cols' last stride is 1
         int planes = (int) g.n() * c;
         Parallel.forRange(planes, (long) planes * kh * kw * l, (from, to) -> {
             for (int p = from; p < to; p++) {
@@ -326,16 +327,19 @@ public final class CpuBackend implements Backend {
                 int xBase = xo + ni * sn + ci * sc;
                 for (int ki = 0; ki < kh; ki++)
                     for (int kj = 0; kj < kw; kj++) {
-                        int row = co + ((ni * c + ci) * kh * kw + ki * kw + kj) * l;
+                        int row = co + ni * cn + (ci * kh * kw + ki * kw + kj) * cr;
                         for (int oi = 0; oi < oh; oi++) {
                             int hi = oi * g.sh() - g.ph() + ki * g.dh();
                             int rowOff = row + oi * ow;
                             if (hi < 0 || hi >= h) { for (int oj = 0; oj < ow; oj++) set(cs, rowOff + oj, g.padValue()); continue; }
                             if (xs instanceof float[] xf && cs instanceof float[] cf) {
-                                for (int oj = 0; oj < ow; oj++) {
-                                    int wi = oj * g.sw() - g.pw() + kj * g.dw();
-                                    cf[rowOff + oj] = wi < 0 || wi >= w ? (float) g.padValue() : xf[xBase + hi * sh + wi * sw];
-                                }
+                                // Columns [lo, hi) read inside the image: no per-element bounds test there.
+                                int lo = firstInside(kj, g.sw(), g.pw(), g.dw(), ow), hi2 = endInside(kj, g.sw(), g.pw(), g.dw(), w, ow, lo);
+                                float pad = (float) g.padValue();
+                                for (int oj = 0; oj < lo; oj++) cf[rowOff + oj] = pad;
+                                int step = g.sw() * sw, src = xBase + hi * sh + (lo * g.sw() - g.pw() + kj * g.dw()) * sw;
+                                for (int oj = lo; oj < hi2; oj++, src += step) cf[rowOff + oj] = xf[src];
+                                for (int oj = hi2; oj < ow; oj++) cf[rowOff + oj] = pad;
                             } else {
                                 for (int oj = 0; oj < ow; oj++) {
                                     int wi = oj * g.sw() - g.pw() + kj * g.dw();
@@ -352,29 +356,44 @@ public final class CpuBackend implements Backend {
         Object cs = arrayOf(cols), os = arrayOf(out);
         int c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
         int kh = g.kh(), kw = g.kw(), l = oh * ow, co = (int) cols.offset(), oo = (int) out.offset();
+        int cn = (int) cols.strides()[0], cr = (int) cols.strides()[1];   // cols' last stride is 1
         int planes = (int) g.n() * c;
         fill(out, 0);
         // Each (n, c) plane of out is written by one thread only, so planes are independent.
         Parallel.forRange(planes, (long) planes * kh * kw * l, (from, to) -> {
             for (int p = from; p < to; p++) {
                 int outBase = oo + p * h * w;
+                int colsBase = co + (p / c) * cn + (p % c) * kh * kw * cr;
                 for (int ki = 0; ki < kh; ki++)
                     for (int kj = 0; kj < kw; kj++) {
-                        int row = co + (p * kh * kw + ki * kw + kj) * l;
+                        int row = colsBase + (ki * kw + kj) * cr;
                         for (int oi = 0; oi < oh; oi++) {
                             int hi = oi * g.sh() - g.ph() + ki * g.dh();
                             if (hi < 0 || hi >= h) continue;
-                            for (int oj = 0; oj < ow; oj++) {
-                                int wi = oj * g.sw() - g.pw() + kj * g.dw();
-                                if (wi < 0 || wi >= w) continue;
-                                int t = outBase + hi * w + wi;
-                                if (os instanceof float[] of) of[t] += ((float[]) cs)[row + oi * ow + oj];
-                                else set(os, t, get(os, t) + get(cs, row + oi * ow + oj));
+                            int lo = firstInside(kj, g.sw(), g.pw(), g.dw(), ow), end = endInside(kj, g.sw(), g.pw(), g.dw(), w, ow, lo);
+                            int t = outBase + hi * w + lo * g.sw() - g.pw() + kj * g.dw(), src = row + oi * ow;
+                            if (os instanceof float[] of && cs instanceof float[] cf) {
+                                for (int oj = lo; oj < end; oj++, t += g.sw()) of[t] += cf[src + oj];
+                            } else {
+                                for (int oj = lo; oj < end; oj++, t += g.sw()) set(os, t, get(os, t) + get(cs, src + oj));
                             }
                         }
                     }
             }
         });
+    }
+
+    /** The first output column whose input column oj·stride − pad + kj·dil is ≥ 0. */
+    private static int firstInside(int kj, int stride, int pad, int dil, int ow) {
+        int need = pad - kj * dil;   // oj·stride ≥ need
+        return Math.min(ow, Math.max(0, need <= 0 ? 0 : (need + stride - 1) / stride));
+    }
+
+    /** One past the last output column whose input column is < w (at least lo). */
+    private static int endInside(int kj, int stride, int pad, int dil, int w, int ow, int lo) {
+        int limit = w + pad - kj * dil;   // oj·stride < limit
+        int end = limit <= 0 ? 0 : (limit + stride - 1) / stride;
+        return Math.max(lo, Math.min(ow, end));
     }
 
     @Override public void maxPool2d(View x, ConvGeometry g, View out, View indices) {

@@ -22,6 +22,13 @@ public final class Gemm {
      */
     static final long DIRECT_MAX_WORK = 256;
 
+    /**
+     * A·Bᵀ with few outputs and a long inner dimension (a convolution's weight gradient: [OC, N·L]
+     * times [N·L, C·kh·kw]) is a grid of long dot products over rows that are both contiguous;
+     * the packed kernel wastes most of its tile there, {@link VectorDots} does not.
+     */
+    static final long DOT_MAX_OUTPUTS = 4096, DOT_MIN_DEPTH = 1024;
+
     /** Whether the Vector API kernel is used; decided once, when this class initialises. */
     private static final boolean VECTOR = detectVector();
 
@@ -69,6 +76,8 @@ public final class Gemm {
         }
         if ((long) m * n * k <= DIRECT_MAX_WORK) {
             ScalarGemm.direct(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (VECTOR && !transA && transB && (long) m * n <= DOT_MAX_OUTPUTS && k >= DOT_MIN_DEPTH) {
+            VectorDots.sgemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else if (VECTOR) {
             VectorGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else {

@@ -14,45 +14,94 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+    private static final FloatVector ONE = FloatVector.broadcast(S, 1f), ZERO = FloatVector.zero(S);
 
     private VectorKernels() {}
 
-    /** o = op(x) over a row; false when op has no vector form here (the caller loops in scalar). */
+    /**
+     * o = op(x) over a row; false when op has no vector form here (the caller loops in scalar).
+     * One small method per op: the Vector API is only compiled to vector instructions when the
+     * operator is a constant and the loop is small enough for the JIT to inline everything.
+     */
     static boolean unary(UnaryOp op, float[] x, int xo, float[] o, int oo, int len) {
-        VectorOperators.Unary vop;
+        int done;
         switch (op) {
-            case NEG -> vop = VectorOperators.NEG;
-            case EXP -> vop = VectorOperators.EXP;
-            case LOG -> vop = VectorOperators.LOG;
-            case SQRT -> vop = VectorOperators.SQRT;
-            case ABS -> vop = VectorOperators.ABS;
-            case TANH -> vop = VectorOperators.TANH;
-            case RELU, SIGMOID, RSQRT -> vop = null;
+            case NEG -> done = neg(x, xo, o, oo, len);
+            case EXP -> done = exp(x, xo, o, oo, len);
+            case LOG -> done = log(x, xo, o, oo, len);
+            case SQRT -> done = sqrt(x, xo, o, oo, len);
+            case RSQRT -> done = rsqrt(x, xo, o, oo, len);
+            case ABS -> done = abs(x, xo, o, oo, len);
+            case RELU -> done = relu(x, xo, o, oo, len);
+            case SIGMOID -> done = sigmoid(x, xo, o, oo, len);
+            case TANH -> done = tanh(x, xo, o, oo, len);
             default -> { return false; }
         }
-        int i = 0;
-        for (; i <= len - L; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i);
-            FloatVector r = switch (op) {
-                case RELU -> v.max(0f);
-                case SIGMOID -> ONE.div(v.neg().lanewise(VectorOperators.EXP).add(1f));   // 1 / (1 + e^−x)
-                case RSQRT -> ONE.div(v.lanewise(VectorOperators.SQRT));
-                default -> v.lanewise(vop);
-            };
-            r.intoArray(o, oo + i);
-        }
-        for (; i < len; i++) o[oo + i] = (float) Scalar.unary(op, x[xo + i]);
+        for (int i = done; i < len; i++) o[oo + i] = (float) Scalar.unary(op, x[xo + i]);
         return true;
+    }
+
+    private static int neg(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).neg().intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int exp(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.EXP).intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int log(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.LOG).intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int sqrt(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).sqrt().intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int rsqrt(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) ONE.div(FloatVector.fromArray(S, x, xo + i).sqrt()).intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int abs(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).abs().intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int relu(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).max(ZERO).intoArray(o, oo + i);
+        return i;
+    }
+
+    /** 1 / (1 + e^−x). */
+    private static int sigmoid(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) ONE.div(FloatVector.fromArray(S, x, xo + i).neg().lanewise(VectorOperators.EXP).add(ONE)).intoArray(o, oo + i);
+        return i;
+    }
+
+    private static int tanh(float[] x, int xo, float[] o, int oo, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) FloatVector.fromArray(S, x, xo + i).lanewise(VectorOperators.TANH).intoArray(o, oo + i);
+        return i;
     }
 
     /** o = y > 0 ? g : 0 over a row (PyTorch's threshold_backward at 0). */
     static void reluBackward(float[] g, int go, float[] y, int yo, float[] o, int oo, int len) {
-        FloatVector zero = FloatVector.zero(S);
         int i = 0;
         for (; i <= len - L; i += L) {
             FloatVector yv = FloatVector.fromArray(S, y, yo + i);
-            FloatVector.fromArray(S, g, go + i).blend(zero, yv.compare(VectorOperators.GT, 0f).not()).intoArray(o, oo + i);
+            FloatVector.fromArray(S, g, go + i).blend(ZERO, yv.compare(VectorOperators.LE, ZERO)).intoArray(o, oo + i);
         }
         for (; i < len; i++) o[oo + i] = y[yo + i] > 0 ? g[go + i] : 0f;
     }

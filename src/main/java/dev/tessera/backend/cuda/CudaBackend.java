@@ -207,20 +207,20 @@ public final class CudaBackend implements Backend {
     // ---- sliding windows ----
 
     @Override public void im2col(View x, ConvGeometry g, View cols) {
-        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), ptr(x), ptr(cols), Structs.conv(g, x.strides()));
+        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), ptr(x), ptr(cols), Structs.conv(g, x.strides(), cols.strides()));
     }
 
     @Override public void col2im(View cols, ConvGeometry g, View out) {
-        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), ptr(cols), ptr(out), Structs.conv(g, null));
+        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), ptr(cols), ptr(out), Structs.conv(g, null, cols.strides()));
     }
 
     @Override public void maxPool2d(View x, ConvGeometry g, View out, View indices) {
-        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), ptr(x), ptr(out), ptr(indices), Structs.conv(g, x.strides()));
+        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), ptr(x), ptr(out), ptr(indices), Structs.conv(g, x.strides(), null));
     }
 
     @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
         fill(dx, 0);
-        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), ptr(grad), ptr(indices), ptr(dx), Structs.conv(g, null));
+        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), ptr(grad), ptr(indices), ptr(dx), Structs.conv(g, null, null));
     }
 
     // ---- gather / scatter ----

@@ -27,11 +27,12 @@ final class Structs {
         return b.array();
     }
 
-    /** struct Conv; xStrides are x's strides for im2col and maxpool2d (zeros elsewhere). */
-    static byte[] conv(ConvGeometry g, long[] xStrides) {
-        ByteBuffer b = ByteBuffer.allocate(6 * 8 + 4 * 8 + 8 * 4 + 8).order(ByteOrder.LITTLE_ENDIAN);
+    /** struct Conv; x's strides (im2col, maxpool2d) and cols' strides (im2col, col2im), null where unused. */
+    static byte[] conv(ConvGeometry g, long[] xStrides, long[] colsStrides) {
+        ByteBuffer b = ByteBuffer.allocate(6 * 8 + 4 * 8 + 3 * 8 + 8 * 4 + 8).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(g.n()).putLong(g.c()).putLong(g.h()).putLong(g.w()).putLong(g.outH()).putLong(g.outW());
         for (int i = 0; i < 4; i++) b.putLong(xStrides == null ? 0 : xStrides[i]);
+        for (int i = 0; i < 3; i++) b.putLong(colsStrides == null ? 0 : colsStrides[i]);
         b.putInt(g.kh()).putInt(g.kw()).putInt(g.sh()).putInt(g.sw()).putInt(g.ph()).putInt(g.pw()).putInt(g.dh()).putInt(g.dw());
         b.putDouble(g.padValue());
         return b.array();

@@ -69,6 +69,23 @@ class GemmTest {
         }
     }
 
+    /** Few outputs, long depth, B transposed: the dot-product path (Gemm.DOT_*), with odd tails and 1 or 2 threads. */
+    @Test
+    void longDotProductsWithBTransposed() {
+        int saved = Parallel.threads();
+        try {
+            for (int threads = 1; threads <= 2; threads++) {
+                Parallel.setThreads(threads);
+                Random rnd = new Random(31 + threads);
+                check(Path.FAST, rnd, false, true, 16, 9, 50_003, false, true);
+                check(Path.FAST, rnd, false, true, 3, 5, 1_024, true, true);
+                check(Path.FAST, rnd, false, true, 17, 144, 9_001, true, false);
+            }
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
     @Test
     void oneAndTwoThreadsGiveCorrectResults() {
         int saved = Parallel.threads();
