@@ -314,36 +314,34 @@ public final class CpuBackend implements Backend {
     // ---- sliding windows ----
 
     @Override public void im2col(View x, ConvGeometry g, View cols) {
+        Window win = new Window(g);
         Object xs = arrayOf(x), cs = arrayOf(cols);
-        int c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
-        int kh = g.kh(), kw = g.kw(), l = oh * ow;
+        int c = (int) g.c(), kh = g.kh(), kw = g.kw(), oh = win.oh, ow = win.ow;
         long[] st = x.strides();
         int sn = (int) st[0], sc = (int) st[1], sh = (int) st[2], sw = (int) st[3], xo = (int) x.offset(), co = (int) cols.offset();
         int cn = (int) cols.strides()[0], cr = (int) cols.strides()[1];   // cols' last stride is 1
         int planes = (int) g.n() * c;
-        Parallel.forRange(planes, (long) planes * kh * kw * l, (from, to) -> {
+        float[] xf = xs instanceof float[] f ? f : null, cf = cs instanceof float[] f ? f : null;
+        Parallel.forRange(planes, (long) planes * kh * kw * oh * ow, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int ni = p / c, ci = p % c;
-                int xBase = xo + ni * sn + ci * sc;
+                int ni = p / c, ci = p % c, xBase = xo + ni * sn + ci * sc;
                 for (int ki = 0; ki < kh; ki++)
                     for (int kj = 0; kj < kw; kj++) {
                         int row = co + ni * cn + (ci * kh * kw + ki * kw + kj) * cr;
+                        int lo = win.colLo[kj], end = win.colEnd[kj], first = win.colFirst[kj] * sw, step = g.sw() * sw;
                         for (int oi = 0; oi < oh; oi++) {
-                            int hi = oi * g.sh() - g.ph() + ki * g.dh();
-                            int rowOff = row + oi * ow;
-                            if (hi < 0 || hi >= h) { for (int oj = 0; oj < ow; oj++) set(cs, rowOff + oj, g.padValue()); continue; }
-                            if (xs instanceof float[] xf && cs instanceof float[] cf) {
-                                // Columns [lo, hi) read inside the image: no per-element bounds test there.
-                                int lo = firstInside(kj, g.sw(), g.pw(), g.dw(), ow), hi2 = endInside(kj, g.sw(), g.pw(), g.dw(), w, ow, lo);
+                            int hi = oi * g.sh() - g.ph() + ki * g.dh(), rowOff = row + oi * ow;
+                            boolean rowInside = hi >= 0 && hi < win.h;
+                            if (xf != null && cf != null) {
                                 float pad = (float) g.padValue();
-                                for (int oj = 0; oj < lo; oj++) cf[rowOff + oj] = pad;
-                                int step = g.sw() * sw, src = xBase + hi * sh + (lo * g.sw() - g.pw() + kj * g.dw()) * sw;
-                                for (int oj = lo; oj < hi2; oj++, src += step) cf[rowOff + oj] = xf[src];
-                                for (int oj = hi2; oj < ow; oj++) cf[rowOff + oj] = pad;
+                                int inLo = rowInside ? lo : ow, inEnd = rowInside ? end : ow;
+                                for (int oj = 0; oj < inLo; oj++) cf[rowOff + oj] = pad;
+                                for (int oj = inLo, src = xBase + hi * sh + first; oj < inEnd; oj++, src += step) cf[rowOff + oj] = xf[src];
+                                for (int oj = inEnd; oj < ow; oj++) cf[rowOff + oj] = pad;
                             } else {
                                 for (int oj = 0; oj < ow; oj++) {
-                                    int wi = oj * g.sw() - g.pw() + kj * g.dw();
-                                    set(cs, rowOff + oj, wi < 0 || wi >= w ? g.padValue() : get(xs, xBase + hi * sh + wi * sw));
+                                    boolean inside = rowInside && oj >= lo && oj < end;
+                                    set(cs, rowOff + oj, inside ? get(xs, xBase + hi * sh + first + (oj - lo) * step) : g.padValue());
                                 }
                             }
                         }
@@ -353,34 +351,54 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void col2im(View cols, ConvGeometry g, View out) {
+        Window win = new Window(g);
         Object cs = arrayOf(cols), os = arrayOf(out);
-        int c = (int) g.c(), h = (int) g.h(), w = (int) g.w(), oh = (int) g.outH(), ow = (int) g.outW();
-        int kh = g.kh(), kw = g.kw(), l = oh * ow, co = (int) cols.offset(), oo = (int) out.offset();
+        int c = (int) g.c(), h = win.h, w = win.w, oh = win.oh, ow = win.ow, kh = g.kh(), kw = g.kw();
+        int co = (int) cols.offset(), oo = (int) out.offset(), sW = g.sw();
         int cn = (int) cols.strides()[0], cr = (int) cols.strides()[1];   // cols' last stride is 1
         int planes = (int) g.n() * c;
+        float[] cf = cs instanceof float[] f ? f : null, of = os instanceof float[] f ? f : null;
         fill(out, 0);
         // Each (n, c) plane of out is written by one thread only, so planes are independent.
-        Parallel.forRange(planes, (long) planes * kh * kw * l, (from, to) -> {
+        Parallel.forRange(planes, (long) planes * kh * kw * oh * ow, (from, to) -> {
             for (int p = from; p < to; p++) {
-                int outBase = oo + p * h * w;
-                int colsBase = co + (p / c) * cn + (p % c) * kh * kw * cr;
+                int outBase = oo + p * h * w, colsBase = co + (p / c) * cn + (p % c) * kh * kw * cr;
                 for (int ki = 0; ki < kh; ki++)
                     for (int kj = 0; kj < kw; kj++) {
-                        int row = colsBase + (ki * kw + kj) * cr;
-                        for (int oi = 0; oi < oh; oi++) {
-                            int hi = oi * g.sh() - g.ph() + ki * g.dh();
-                            if (hi < 0 || hi >= h) continue;
-                            int lo = firstInside(kj, g.sw(), g.pw(), g.dw(), ow), end = endInside(kj, g.sw(), g.pw(), g.dw(), w, ow, lo);
-                            int t = outBase + hi * w + lo * g.sw() - g.pw() + kj * g.dw(), src = row + oi * ow;
-                            if (os instanceof float[] of && cs instanceof float[] cf) {
-                                for (int oj = lo; oj < end; oj++, t += g.sw()) of[t] += cf[src + oj];
-                            } else {
-                                for (int oj = lo; oj < end; oj++, t += g.sw()) set(os, t, get(os, t) + get(cs, src + oj));
-                            }
+                        int row = colsBase + (ki * kw + kj) * cr, lo = win.colLo[kj], end = win.colEnd[kj], first = win.colFirst[kj];
+                        for (int oi = win.rowLo[ki]; oi < win.rowEnd[ki]; oi++) {
+                            int t = outBase + (oi * g.sh() - g.ph() + ki * g.dh()) * w + first, src = row + oi * ow;
+                            if (cf != null && of != null) for (int oj = lo; oj < end; oj++, t += sW) of[t] += cf[src + oj];
+                            else for (int oj = lo; oj < end; oj++, t += sW) set(os, t, get(os, t) + get(cs, src + oj));
                         }
                     }
             }
         });
+    }
+
+    /**
+     * Per kernel tap, the output rows and columns whose input lies inside the image, computed once
+     * per call so that the inner loops have no bounds tests: output column oj of tap kj reads input
+     * column oj·stride − pad + kj·dil, which is ≥ 0 from colLo and &lt; w before colEnd.
+     */
+    private static final class Window {
+        final int h, w, oh, ow;
+        final int[] colLo, colEnd, colFirst, rowLo, rowEnd;
+
+        Window(ConvGeometry g) {
+            h = (int) g.h(); w = (int) g.w(); oh = (int) g.outH(); ow = (int) g.outW();
+            colLo = new int[g.kw()]; colEnd = new int[g.kw()]; colFirst = new int[g.kw()];
+            for (int kj = 0; kj < g.kw(); kj++) {
+                colLo[kj] = firstInside(kj, g.sw(), g.pw(), g.dw(), ow);
+                colEnd[kj] = endInside(kj, g.sw(), g.pw(), g.dw(), w, ow, colLo[kj]);
+                colFirst[kj] = colLo[kj] * g.sw() - g.pw() + kj * g.dw();
+            }
+            rowLo = new int[g.kh()]; rowEnd = new int[g.kh()];
+            for (int ki = 0; ki < g.kh(); ki++) {
+                rowLo[ki] = firstInside(ki, g.sh(), g.ph(), g.dh(), oh);
+                rowEnd[ki] = endInside(ki, g.sh(), g.ph(), g.dh(), h, oh, rowLo[ki]);
+            }
+        }
     }
 
     /** The first output column whose input column oj·stride − pad + kj·dil is ≥ 0. */
