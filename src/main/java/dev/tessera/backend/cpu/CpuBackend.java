@@ -19,8 +19,11 @@ import java.util.SplittableRandom;
  */
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
-    /** The Vector API rows ({@link VectorKernels}) are used exactly when the GEMM fast path is. */
-    private static final boolean VECTOR = Gemm.vectorApiAvailable();
+    /** The Vector API rows ({@link VectorKernels}) are used exactly when the GEMM fast path is; tests may switch them off. */
+    private static boolean VECTOR = Gemm.vectorApiAvailable();
+
+    /** For tests: run the scalar rows even where the Vector API is present (false), or restore the default (true). */
+    static void useVectorRows(boolean on) { VECTOR = on && Gemm.vectorApiAvailable(); }
 
     private CpuBackend() {}
 
