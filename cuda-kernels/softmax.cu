@@ -34,3 +34,32 @@ extern "C" __global__ void softmax_f32(const float* x, float* out, long long row
 extern "C" __global__ void softmax_f64(const double* x, double* out, long long rows, long long n) { softmax<SoftmaxOut>(x, out, rows, n); }
 extern "C" __global__ void log_softmax_f32(const float* x, float* out, long long rows, long long n) { softmax<LogSoftmaxOut>(x, out, rows, n); }
 extern "C" __global__ void log_softmax_f64(const double* x, double* out, long long rows, long long n) { softmax<LogSoftmaxOut>(x, out, rows, n); }
+
+// layer_norm_<dt>: contiguous rows of n, one block per row, as CpuBackend.layerNorm: mean, then the
+// biased variance by a second pass over (x − mean), both summed in double; weight and bias may be
+// null. mean and rstd [rows] are written for the backward pass (Tensor ops on the Java side).
+template <class T>
+__device__ void layerNorm(const T* x, const T* w, const T* b, T* out, T* mean, T* rstd, long long rows, long long n, double eps) {
+    for (long long r = blockIdx.x; r < rows; r += gridDim.x) {   // uniform per block: barriers are safe
+        const T* xr = x + r * n;
+        T* orow = out + r * n;
+        double sum = 0;
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) sum += double(xr[j]);
+        double mu = blockReduce(sum, Plus()) / double(n);
+        double sq = 0;
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) { double d = double(xr[j]) - mu; sq += d * d; }
+        double inv = 1.0 / sqrt(blockReduce(sq, Plus()) / double(n) + eps);
+        for (long long j = threadIdx.x; j < n; j += blockDim.x) {
+            T y = T((double(xr[j]) - mu) * inv);
+            if (w) y *= w[j];
+            if (b) y += b[j];
+            orow[j] = y;
+        }
+        if (threadIdx.x == 0) { mean[r] = T(mu); rstd[r] = T(inv); }
+    }
+}
+
+extern "C" __global__ void layer_norm_f32(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd,
+                                          long long rows, long long n, double eps) { layerNorm(x, w, b, out, mean, rstd, rows, n, eps); }
+extern "C" __global__ void layer_norm_f64(const double* x, const double* w, const double* b, double* out, double* mean, double* rstd,
+                                          long long rows, long long n, double eps) { layerNorm(x, w, b, out, mean, rstd, rows, n, eps); }

@@ -50,6 +50,13 @@ public interface Backend {
     void softmax(View x, View out, boolean log);
 
     /**
+     * Layer normalisation of the rows of a contiguous x [rows, n]: out = (x − mean)·rstd·weight + bias,
+     * rstd = 1/√(biased var + eps); weight and bias ([n], contiguous) may be null. Writes the row
+     * statistics to mean and rstd ([rows]) for the backward pass.
+     */
+    void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd);
+
+    /**
      * x [N, C, H, W] (any strides) to columns [N, C*kh*kw, outH*outW], rows ordered (c, ki, kj);
      * cols may have any strides with a unit last stride (a convolution lays it out as
      * [C*kh*kw, N, outH*outW] so that one GEMM covers the batch).

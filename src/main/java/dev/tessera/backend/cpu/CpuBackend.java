@@ -314,6 +314,38 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    @Override public void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd) {
+        int rows = (int) x.shape()[0], n = (int) x.shape()[1];
+        Object xs = arrayOf(x), os = arrayOf(out), ms = arrayOf(mean), rs = arrayOf(rstd);
+        Object ws = weight == null ? null : arrayOf(weight), bs = bias == null ? null : arrayOf(bias);
+        int xo = (int) x.offset(), oo = (int) out.offset(), mo = (int) mean.offset(), ro = (int) rstd.offset();
+        int wo = weight == null ? 0 : (int) weight.offset(), bo = bias == null ? 0 : (int) bias.offset();
+        Parallel.forRange(rows, (long) rows * n * 3, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int xb = xo + r * n, ob = oo + r * n;
+                if (VECTOR && xs instanceof float[] xf && os instanceof float[] of) {
+                    float[] st = VectorKernels.layerNormRow(xf, xb, (float[]) ws, wo, (float[]) bs, bo, of, ob, n, (float) eps);
+                    set(ms, mo + r, st[0]);
+                    set(rs, ro + r, st[1]);
+                    continue;
+                }
+                double sum = 0, sq = 0;
+                for (int j = 0; j < n; j++) sum += get(xs, xb + j);
+                double mu = sum / n;
+                for (int j = 0; j < n; j++) { double d = get(xs, xb + j) - mu; sq += d * d; }
+                double inv = 1 / Math.sqrt(sq / n + eps);
+                for (int j = 0; j < n; j++) {
+                    double y = (get(xs, xb + j) - mu) * inv;
+                    if (ws != null) y *= get(ws, wo + j);
+                    if (bs != null) y += get(bs, bo + j);
+                    set(os, ob + j, y);
+                }
+                set(ms, mo + r, mu);
+                set(rs, ro + r, inv);
+            }
+        });
+    }
+
     // ---- sliding windows ----
 
     @Override public void im2col(View x, ConvGeometry g, View cols) {

@@ -138,4 +138,35 @@ final class VectorKernels {
             for (; i < n; i++) o[ob + i] *= inv;
         }
     }
+
+    /** One row of layer norm (two-pass variance); returns {mean, rstd}. weight/bias may be null. */
+    static float[] layerNormRow(float[] x, int xb, float[] w, int wo, float[] b, int bo, float[] o, int ob, int n, float eps) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (; i <= n - L; i += L) acc = acc.add(FloatVector.fromArray(S, x, xb + i));
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) sum += x[xb + i];
+        float mean = (float) (sum / n);
+        acc = FloatVector.zero(S);
+        for (i = 0; i <= n - L; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, xb + i).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        double sq = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) { double d = x[xb + i] - mean; sq += d * d; }
+        float rstd = (float) (1 / Math.sqrt(sq / n + eps));
+        for (i = 0; i <= n - L; i += L) {
+            FloatVector y = FloatVector.fromArray(S, x, xb + i).sub(mean).mul(rstd);
+            if (w != null) y = y.mul(FloatVector.fromArray(S, w, wo + i));
+            if (b != null) y = y.add(FloatVector.fromArray(S, b, bo + i));
+            y.intoArray(o, ob + i);
+        }
+        for (; i < n; i++) {
+            float y = (x[xb + i] - mean) * rstd;
+            if (w != null) y *= w[wo + i];
+            if (b != null) y += b[bo + i];
+            o[ob + i] = y;
+        }
+        return new float[] {mean, rstd};
+    }
 }

@@ -146,6 +146,14 @@ public final class CudaBackend implements Backend {
         dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, ptr(x), ptr(out), rows, n);
     }
 
+    @Override public void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd) {
+        long rows = x.shape()[0], n = x.shape()[1];
+        if (rows == 0) return;
+        CUdeviceptr none = new CUdeviceptr();   // NULL: the kernel skips the affine part
+        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, ptr(x), weight == null ? none : ptr(weight), bias == null ? none : ptr(bias),
+                ptr(out), ptr(mean), ptr(rstd), rows, n, eps);
+    }
+
     // ---- matmul: cuBLAS ----
 
     /**
