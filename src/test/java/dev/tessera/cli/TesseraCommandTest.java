@@ -1,0 +1,64 @@
+package dev.tessera.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.Tensor;
+import dev.tessera.io.Safetensors;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line as a user meets it: user errors are one line and a non-zero exit; train runs end to end. */
+class TesseraCommandTest {
+    private record Run(int exit, String out, String err) {}
+
+    private static Run run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = Tessera.execute(args);
+            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static void assertOneLineError(Run r, String fragment) {
+        assertTrue(r.exit != 0, "exit code");
+        assertEquals(1, r.err.strip().lines().count(), "one line: " + r.err);
+        assertTrue(r.err.startsWith("tessera: ") && r.err.contains(fragment), r.err);
+    }
+
+    @Test void userErrorsAreOneLineAndNonZero(@TempDir Path dir) {
+        assertOneLineError(run("train", "--bogus"), "Unknown option: '--bogus'");
+        assertOneLineError(run("train", "--device", "gpu"), "gpu");
+        assertOneLineError(run("train", "--data", "mnist:" + dir.resolve("missing")), "missing");
+        assertOneLineError(run("train", "--save", dir.resolve("no/such/dir/m.safetensors").toString()), "does not exist");
+        assertOneLineError(run("train", "--model", "resnet"), "unknown model 'resnet'");
+        assertOneLineError(run("bench", "tpu"), "unknown bench target 'tpu'");
+        if (!dev.tessera.Device.isCudaAvailable()) assertOneLineError(run("train", "--device", "cuda"), "CUDA unavailable");
+    }
+
+    @Test void trainRunsEndToEndAndSaves(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.safetensors");
+        Run r = run("train", "--model", "mlp", "--epochs", "2", "--train-size", "600", "--batch-size", "50", "--lr", "0.05",
+                "--device", "cpu", "--save", model.toString(), "--seed", "3");
+        assertEquals(0, r.exit, r.err);
+        assertTrue(r.out.contains("Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)"), r.out);
+        assertTrue(Pattern.compile("(?m)^final: test_accuracy=0\\.\\d{4} test_loss=\\d+\\.\\d{4} epochs=2 seconds=\\d+\\.\\d device=cpu$").matcher(r.out).find(), r.out);
+        assertTrue(r.out.contains("validation accuracy"), r.out);
+        Map<String, Tensor> saved = Safetensors.load(model);
+        assertEquals(java.util.Set.of("1.weight", "1.bias", "3.weight", "3.bias"), saved.keySet());   // safetensors orders by name
+        assertTrue(Files.size(dir.resolve("model.png")) > 1000, "chart written");
+    }
+}
