@@ -85,8 +85,12 @@ final class TrainCommand implements Callable<Integer> {
         if (save != null) {
             Safetensors.save(net.stateDict(), save);
             Path chart = chartPath(save);
-            TrainingChart.write(chart, epochLoss, epochAccuracy);
-            out.println("saved " + save + " and " + chart);
+            try {
+                TrainingChart.write(chart, epochLoss, epochAccuracy);
+                out.println("saved " + save + " and " + chart);
+            } catch (LinkageError e) {   // a jlink'd runtime without java.desktop (the GPU bundle) has no image I/O
+                out.println("saved " + save + " (no chart: this Java runtime lacks java.desktop)");
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         out.printf(Locale.ROOT, "final: test_accuracy=%.4f test_loss=%.4f epochs=%d seconds=%.1f device=%s%n",
