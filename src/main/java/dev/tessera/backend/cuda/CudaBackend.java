@@ -14,6 +14,7 @@ import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
 import dev.tessera.backend.View;
+import java.lang.ref.Reference;
 import java.util.Locale;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -124,7 +125,24 @@ public final class CudaBackend implements Backend {
 
     @Override public void binary(BinaryOp op, View a, View b, View out) {
         if (out.numel() == 0) return;
+        if (a.dtype() == DType.BOOL) { binaryBool(op, a, b, out); return; }
         dev.kernels.launch("binary_" + lower(op) + "_" + dt(a.dtype()), out.numel(), ptr(a), ptr(b), ptr(out), Structs.strides(out.shape(), out, a, b));
+    }
+
+    /**
+     * There are no b8 binary kernels: BOOL operands (bool·bool masks, clamp's backward) go through
+     * INT64, exact for 0/1, and an arithmetic result is narrowed as x != 0, like CpuBackend's generic path.
+     */
+    private void binaryBool(BinaryOp op, View a, View b, View out) {
+        long[] shape = out.shape(), st = contiguousStrides(shape);
+        View ai = new View(allocate(DType.INT64, out.numel()), 0, shape, st), bi = new View(allocate(DType.INT64, out.numel()), 0, shape, st);
+        copy(a, ai);
+        copy(b, bi);
+        if (op.isComparison()) binary(op, ai, bi, out);
+        else {
+            binary(op, ai, bi, ai);   // in place: each element reads a[i], b[i] and then writes a[i]
+            copy(ai, out);
+        }
     }
 
     @Override public void where(View cond, View a, View b, View out) {
@@ -169,24 +187,31 @@ public final class CudaBackend implements Backend {
         if ((long) batch * m * n == 0) return;
         if (k == 0) { fill(out, 0); return; }
         Operand pa = operand(a), pb = operand(b);
-        dev.makeCurrent();
-        CUdeviceptr c = ptr(out);
-        int opA = pa.trans ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        int opB = pb.trans ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
-        if (out.strides()[0] == 0 && batch > 1) {   // summed over the batch: stream-ordered GEMMs with beta = 1 after the first
-            for (int i = 0; i < batch; i++)
-                gemm(a.dtype(), opA, opB, m, n, k, pa.ptr.withByteOffset(i * pa.batchStride * itemSize(a.dtype())), pa.ld,
-                        pb.ptr.withByteOffset(i * pb.batchStride * itemSize(a.dtype())), pb.ld, c, i > 0);
-            return;
-        }
-        if (a.dtype() == DType.FLOAT32) {
-            Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
-            JCublas2.cublasSgemmStridedBatched(dev.cublas, opB, opA, n, m, k, one, pb.ptr, pb.ld, pb.batchStride,
-                    pa.ptr, pa.ld, pa.batchStride, zero, c, n, (long) m * n, batch);
-        } else {
-            Pointer one = Pointer.to(new double[] {1}), zero = Pointer.to(new double[] {0});
-            JCublas2.cublasDgemmStridedBatched(dev.cublas, opB, opA, n, m, k, one, pb.ptr, pb.ld, pb.batchStride,
-                    pa.ptr, pa.ld, pa.batchStride, zero, c, n, (long) m * n, batch);
+        try {
+            dev.makeCurrent();
+            CUdeviceptr c = ptr(out);
+            int opA = pa.trans ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+            int opB = pb.trans ? cublasOperation.CUBLAS_OP_T : cublasOperation.CUBLAS_OP_N;
+            if (out.strides()[0] == 0 && batch > 1) {   // summed over the batch: stream-ordered GEMMs with beta = 1 after the first
+                for (int i = 0; i < batch; i++)
+                    gemm(a.dtype(), opA, opB, m, n, k, pa.ptr.withByteOffset(i * pa.batchStride * itemSize(a.dtype())), pa.ld,
+                            pb.ptr.withByteOffset(i * pb.batchStride * itemSize(a.dtype())), pb.ld, c, i > 0);
+                return;
+            }
+            if (a.dtype() == DType.FLOAT32) {
+                Pointer one = Pointer.to(new float[] {1f}), zero = Pointer.to(new float[] {0f});
+                JCublas2.cublasSgemmStridedBatched(dev.cublas, opB, opA, n, m, k, one, pb.ptr, pb.ld, pb.batchStride,
+                        pa.ptr, pa.ld, pa.batchStride, zero, c, n, (long) m * n, batch);
+            } else {
+                Pointer one = Pointer.to(new double[] {1}), zero = Pointer.to(new double[] {0});
+                JCublas2.cublasDgemmStridedBatched(dev.cublas, opB, opA, n, m, k, one, pb.ptr, pb.ld, pb.batchStride,
+                        pa.ptr, pa.ld, pa.batchStride, zero, c, n, (long) m * n, batch);
+            }
+        } finally {
+            // A packed copy is held only through its Operand: were it collected before the GEMMs are
+            // enqueued, its block could go back to the cache and be handed to b's packed copy.
+            Reference.reachabilityFence(pa);
+            Reference.reachabilityFence(pb);
         }
     }
 
@@ -199,17 +224,18 @@ public final class CudaBackend implements Backend {
                     Pointer.to(new double[] {accumulate ? 1 : 0}), c, n);
     }
 
-    private record Operand(CUdeviceptr ptr, boolean trans, int ld, long batchStride) {}
+    /** packed: the contiguous copy ptr points into (null when v is used in place), kept reachable by matmul. */
+    private record Operand(CUdeviceptr ptr, boolean trans, int ld, long batchStride, Storage packed) {}
 
     private Operand operand(View v) {
         long[] st = v.strides(), sh = v.shape();
         boolean rowMajor = (st[2] == 1 || sh[2] == 1) && (sh[1] == 1 || st[1] >= sh[2]);
         boolean colMajor = (st[1] == 1 || sh[1] == 1) && (sh[2] == 1 || st[2] >= sh[1]);
-        if (rowMajor) return new Operand(ptr(v), false, (int) Math.max(Math.max(st[1], sh[2]), 1), st[0]);
-        if (colMajor) return new Operand(ptr(v), true, (int) Math.max(Math.max(st[2], sh[1]), 1), st[0]);
+        if (rowMajor) return new Operand(ptr(v), false, (int) Math.max(Math.max(st[1], sh[2]), 1), st[0], null);
+        if (colMajor) return new Operand(ptr(v), true, (int) Math.max(Math.max(st[2], sh[1]), 1), st[0], null);
         View packed = new View(allocate(v.dtype(), v.numel()), 0, sh, contiguousStrides(sh));
         copy(v, packed);
-        return new Operand(ptr(packed), false, (int) Math.max(sh[2], 1), sh[1] * sh[2]);
+        return new Operand(ptr(packed), false, (int) Math.max(sh[2], 1), sh[1] * sh[2], packed.storage());
     }
 
     // ---- sliding windows ----

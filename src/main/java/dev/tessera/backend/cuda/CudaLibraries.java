@@ -194,6 +194,7 @@ public final class CudaLibraries {
             if (cublas != null) return fail("cuBLAS: " + cublas);
             try {
                 JCublas2.initialize();
+                JCublas2.setExceptionsEnabled(true);   // else a failing cuBLAS call only returns a status nobody reads
             } catch (LinkageError e) {
                 return fail("cuBLAS: " + missing("libcublas", "12", "13") + "cannot load JCublas2's native library: " + brief(e));
             }

@@ -86,10 +86,10 @@ final class Kernels {
     }
 
     private void launchGrid(String name, int grid, int block, Object[] args) {
+        device.makeCurrent();   // before the lookup too: cuModuleGetFunction needs the module's context current on this thread
         CUfunction f = function(name);
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) params[i] = param(args[i]);
-        device.makeCurrent();
         cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, Pointer.to(params), null);
     }
 
