@@ -83,10 +83,10 @@ final class CachingAllocator {
         allocated -= block.size();
     }
 
-    /** Frees every cached (unused) block. */
+    /** Frees every cached (unused) block, after the queued kernels that may still touch them have run. */
     void emptyCache() {
         synchronized (this) {
-            device.makeCurrent();
+            device.synchronize();
             for (Map.Entry<Long, ArrayDeque<CUdeviceptr>> e : free.entrySet())
                 for (CUdeviceptr p : e.getValue()) {
                     cuMemFree(p);
