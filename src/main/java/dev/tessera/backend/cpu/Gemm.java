@@ -67,22 +67,7 @@ public final class Gemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean accumulate) {
-        check(transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
-                b == null ? -1 : b.length, bOff, ldb, c == null ? -1 : c.length, cOff, ldc);
-        if (m == 0 || n == 0) return;
-        if (k == 0) {
-            if (!accumulate) ScalarGemm.zero(m, n, c, cOff, ldc);
-            return;
-        }
-        if ((long) m * n * k <= DIRECT_MAX_WORK) {
-            ScalarGemm.direct(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (VECTOR && !transA && transB && (long) m * n <= DOT_MAX_OUTPUTS && k >= DOT_MIN_DEPTH) {
-            VectorDots.sgemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else if (VECTOR) {
-            VectorGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        } else {
-            ScalarGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        }
+        sgemm(VECTOR, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
     /**
@@ -90,6 +75,12 @@ public final class Gemm {
      * rounding), so tests and benchmarks can check it on a JVM that has the Vector API.
      */
     public static void sgemmFallback(boolean transA, boolean transB, int m, int n, int k,
+                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              float[] c, int cOff, int ldc, boolean accumulate) {
+        sgemm(false, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    private static void sgemm(boolean vector, boolean transA, boolean transB, int m, int n, int k,
                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               float[] c, int cOff, int ldc, boolean accumulate) {
         check(transA, transB, m, n, k, a == null ? -1 : a.length, aOff, lda,
@@ -101,6 +92,10 @@ public final class Gemm {
         }
         if ((long) m * n * k <= DIRECT_MAX_WORK) {
             ScalarGemm.direct(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (vector && !transA && transB && (long) m * n <= DOT_MAX_OUTPUTS && k >= DOT_MIN_DEPTH) {
+            VectorDots.sgemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (vector) {
+            VectorGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else {
             ScalarGemm.sgemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         }
