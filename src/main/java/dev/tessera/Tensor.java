@@ -355,6 +355,4 @@ public class Tensor {
     }
     /** Internal: records an in-place write to the storage. */
     public void internalBumpVersion() { storage.bumpVersion(); }
-    /** Internal: whether grad mode would record an op on this tensor now. */
-    public boolean internalTracks() { return requiresGrad && GradMode.isEnabled(); }
 }

@@ -15,6 +15,14 @@ public record View(Storage storage, long offset, long[] shape, long[] strides) {
         return n;
     }
 
+    /** Row-major strides of a dense tensor of this shape (size-0 dimensions count as 1). */
+    public static long[] contiguousStrides(long[] shape) {
+        long[] st = new long[shape.length];
+        long acc = 1;
+        for (int d = shape.length - 1; d >= 0; d--) { st[d] = acc; acc *= Math.max(shape[d], 1); }
+        return st;
+    }
+
     /** True when the elements are laid out densely in row-major order. */
     public boolean isContiguous() {
         long expected = 1;

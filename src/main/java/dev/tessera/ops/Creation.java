@@ -26,14 +26,7 @@ public final class Creation {
         Backend be = Backends.of(device);
         long numel = 1;
         for (long d : s) numel *= d;
-        return Tensor.internalWrap(new View(be.allocate(dtype, numel), 0, s, contiguousStrides(s)));
-    }
-
-    public static long[] contiguousStrides(long[] shape) {
-        long[] st = new long[shape.length];
-        long acc = 1;
-        for (int d = shape.length - 1; d >= 0; d--) { st[d] = acc; acc *= Math.max(shape[d], 1); }
-        return st;
+        return Tensor.internalWrap(new View(be.allocate(dtype, numel), 0, s, View.contiguousStrides(s)));
     }
 
     public static Tensor full(double value, long[] shape, DType dtype, Device device) {
@@ -84,7 +77,7 @@ public final class Creation {
         for (long d : s) numel *= d;
         if (numel != length)
             throw new TesseraException("Tensor.of: shape " + java.util.Arrays.toString(s) + " is invalid for input of size " + length);
-        return Tensor.internalWrap(new View(Backends.of(Device.CPU).fromHost(data), 0, s, contiguousStrides(s)));
+        return Tensor.internalWrap(new View(Backends.of(Device.CPU).fromHost(data), 0, s, View.contiguousStrides(s)));
     }
 
     /** A contiguous copy converted to dtype, without history. */
@@ -110,7 +103,7 @@ public final class Creation {
         Backend target = Backends.of(device);   // throws "CUDA unavailable: ..." with the reason
         Object host = t.backend().toHost(t.raw());
         long[] shape = t.shape().toArray();
-        Tensor out = Tensor.internalWrap(new View(target.fromHost(host), 0, shape, contiguousStrides(shape)));
+        Tensor out = Tensor.internalWrap(new View(target.fromHost(host), 0, shape, View.contiguousStrides(shape)));
         Device from = t.device();
         return Autograd.record(out, "ToCopyBackward0", new Tensor[] {t}, g -> new Tensor[] {g.to(from)});
     }

@@ -57,7 +57,7 @@ public final class Views {
         long[] newStrides = new long[newShape.length];
         long numel = 1;
         for (long d : oldShape) numel *= d;
-        if (numel == 0 || oldShape.length == 0) return Creation.contiguousStrides(newShape);   // 0-dim: every new dim is 1
+        if (numel == 0 || oldShape.length == 0) return View.contiguousStrides(newShape);   // 0-dim: every new dim is 1
         int viewD = newShape.length - 1;
         long chunkBase = oldStrides.length == 0 ? 1 : oldStrides[oldStrides.length - 1];
         long tensorNumel = 1, viewNumel = 1;
@@ -90,7 +90,7 @@ public final class Views {
         long[] st = viewStrides(t.shape().toArray(), t.stride(), newShape);
         if (st != null) return asView(t, newShape, st, "ViewBackward0");
         Tensor c = contiguous(t);
-        return asView(c, newShape, Creation.contiguousStrides(newShape), "UnsafeViewBackward0");
+        return asView(c, newShape, View.contiguousStrides(newShape), "UnsafeViewBackward0");
     }
 
     private static Tensor asView(Tensor t, long[] newShape, long[] strides, String name) {

@@ -43,15 +43,8 @@ public final class CpuBackend implements Backend {
 
     @Override public Object toHost(View src) {
         CpuStorage out = CpuStorage.allocate(src.dtype(), src.numel());
-        copy(src, new View(out, 0, src.shape(), contiguousStrides(src.shape())));
+        copy(src, new View(out, 0, src.shape(), View.contiguousStrides(src.shape())));
         return out.array;
-    }
-
-    static long[] contiguousStrides(long[] shape) {
-        long[] s = new long[shape.length];
-        long acc = 1;
-        for (int d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= shape[d]; }
-        return s;
     }
 
     // ---- element access for the generic path ----

@@ -77,7 +77,7 @@ public final class CudaBackend implements Backend {
         View c = src;
         if (!src.isContiguous()) {
             Storage tmp = allocate(src.dtype(), src.numel());
-            c = new View(tmp, 0, src.shape(), contiguousStrides(src.shape()));
+            c = new View(tmp, 0, src.shape(), View.contiguousStrides(src.shape()));
             copy(src, c);
         }
         int n = (int) src.numel();
@@ -95,13 +95,6 @@ public final class CudaBackend implements Backend {
                 return out;
             }
         }
-    }
-
-    static long[] contiguousStrides(long[] shape) {
-        long[] s = new long[shape.length];
-        long acc = 1;
-        for (int d = shape.length - 1; d >= 0; d--) { s[d] = acc; acc *= Math.max(shape[d], 1); }
-        return s;
     }
 
     // ---- elementwise ----
@@ -134,7 +127,7 @@ public final class CudaBackend implements Backend {
      * INT64, exact for 0/1, and an arithmetic result is narrowed as x != 0, like CpuBackend's generic path.
      */
     private void binaryBool(BinaryOp op, View a, View b, View out) {
-        long[] shape = out.shape(), st = contiguousStrides(shape);
+        long[] shape = out.shape(), st = View.contiguousStrides(shape);
         View ai = new View(allocate(DType.INT64, out.numel()), 0, shape, st), bi = new View(allocate(DType.INT64, out.numel()), 0, shape, st);
         copy(a, ai);
         copy(b, bi);
@@ -233,7 +226,7 @@ public final class CudaBackend implements Backend {
         boolean colMajor = (st[1] == 1 || sh[1] == 1) && (sh[2] == 1 || st[2] >= sh[1]);
         if (rowMajor) return new Operand(ptr(v), false, (int) Math.max(Math.max(st[1], sh[2]), 1), st[0], null);
         if (colMajor) return new Operand(ptr(v), true, (int) Math.max(Math.max(st[2], sh[1]), 1), st[0], null);
-        View packed = new View(allocate(v.dtype(), v.numel()), 0, sh, contiguousStrides(sh));
+        View packed = new View(allocate(v.dtype(), v.numel()), 0, sh, View.contiguousStrides(sh));
         copy(v, packed);
         return new Operand(ptr(packed), false, (int) Math.max(sh[2], 1), sh[1] * sh[2], packed.storage());
     }
