@@ -29,6 +29,9 @@ public final class Gemm {
      */
     static final long DOT_MAX_OUTPUTS = 4096, DOT_MIN_DEPTH = 1024;
 
+    /** A few rows times a wide B ({@link VectorSkinny}): streaming B beats packing it there. */
+    static final int SKINNY_MAX_ROWS = 16, SKINNY_MIN_COLUMNS = 2048;
+
     /** Whether the Vector API kernel is used; decided once, when this class initialises. */
     private static final boolean VECTOR = detectVector();
 
@@ -92,6 +95,8 @@ public final class Gemm {
         }
         if ((long) m * n * k <= DIRECT_MAX_WORK) {
             ScalarGemm.direct(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        } else if (vector && !transA && !transB && m <= SKINNY_MAX_ROWS && n >= SKINNY_MIN_COLUMNS) {
+            VectorSkinny.sgemm(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else if (vector && !transA && transB && (long) m * n <= DOT_MAX_OUTPUTS && k >= DOT_MIN_DEPTH) {
             VectorDots.sgemmNT(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else if (vector) {

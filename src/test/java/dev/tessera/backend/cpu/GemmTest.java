@@ -86,6 +86,16 @@ class GemmTest {
         }
     }
 
+    /** Few rows, wide B, no transposes: the streaming path (Gemm.SKINNY_*), with column tails and short strips. */
+    @Test
+    void shortWideProducts() {
+        Random rnd = new Random(41);
+        for (int m : new int[] {1, 7, 8, 9, 16})
+            for (int n : new int[] {2048, 2049, 3001}) {
+                check(Path.FAST, rnd, false, false, m, n, 1 + rnd.nextInt(150), m % 2 == 0, true);
+            }
+    }
+
     @Test
     void oneAndTwoThreadsGiveCorrectResults() {
         int saved = Parallel.threads();
