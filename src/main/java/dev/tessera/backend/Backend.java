@@ -50,6 +50,21 @@ public interface Backend {
     void softmax(View x, View out, boolean log);
 
     /**
+     * One SGD update, in place, as torch.optim.SGD: d = g + weightDecay·p; with momentum
+     * buf = first ? d : momentum·buf + (1 − dampening)·d and d = nesterov ? d + momentum·buf : buf;
+     * then p −= lr·d. p, g and buf (null without momentum) are contiguous, of one shape and dtype.
+     */
+    void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay, boolean nesterov, boolean first);
+
+    /**
+     * One Adam update (decoupled: AdamW's weight decay), in place, as torch.optim.Adam/AdamW
+     * without amsgrad, for the given 1-based step: m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g²,
+     * p −= lr/(1 − β1^step) · m / (√v / √(1 − β2^step) + eps). All views contiguous, one shape and dtype.
+     */
+    void adamStep(View p, View g, View m, View v, double lr, double beta1, double beta2, double eps, double weightDecay,
+                  boolean decoupled, long step);
+
+    /**
      * Layer normalisation of the rows of a contiguous x [rows, n]: out = (x − mean)·rstd·weight + bias,
      * rstd = 1/√(biased var + eps); weight and bias ([n], contiguous) may be null. Writes the row
      * statistics to mean and rstd ([rows]) for the backward pass.

@@ -64,22 +64,14 @@ public class Adam extends Optimizer {
         double eps = hp("eps"), weightDecay = hp("weight_decay");
         try (var ng = Tensor.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                Tensor p = params.get(i), g = p.grad();
-                if (g == null) continue;
+                Tensor p = params.get(i);
+                if (p.grad() == null) continue;
                 Map<String, Object> s = state.get(i);
                 if (s.isEmpty()) { s.put("step", 0L); s.put("exp_avg", zerosLike(p)); s.put("exp_avg_sq", zerosLike(p)); }
                 long t = (Long) s.get("step") + 1;
                 s.put("step", t);
-                if (weightDecay != 0) {
-                    if (decoupled) p.mul_(1 - lr * weightDecay);
-                    else g = g.add(p, weightDecay);
-                }
-                Tensor m = ((Tensor) s.get("exp_avg")).mul_(beta1).add_(g, 1 - beta1);
-                // (1 − β2)·g·g in addcmul's order; alpha 1 saves add_'s scaling pass
-                Tensor v = ((Tensor) s.get("exp_avg_sq")).mul_(beta2).add_(g.mul(1 - beta2).mul(g));
-                double biasCorrection1 = 1 - Math.pow(beta1, t), biasCorrection2 = 1 - Math.pow(beta2, t);
-                Tensor denom = v.sqrt().div(Math.sqrt(biasCorrection2)).add(eps);   // temporaries: out of place
-                p.add_(m.div(denom), -lr / biasCorrection1);
+                Tensor m = (Tensor) s.get("exp_avg"), v = (Tensor) s.get("exp_avg_sq");
+                update(p, (work, g) -> p.backend().adamStep(work, g, m.raw(), v.raw(), lr, beta1, beta2, eps, weightDecay, decoupled, t));
             }
         }
     }

@@ -58,14 +58,15 @@ public final class SGD extends Optimizer {
             for (int i = 0; i < params.size(); i++) {
                 Tensor p = params.get(i);
                 if (p.grad() == null) continue;
-                Tensor d = weightDecay == 0 ? p.grad() : p.grad().add(p, weightDecay);
+                Tensor buf = null;
+                boolean first = false;
                 if (momentum != 0) {
-                    Tensor buf = (Tensor) state.get(i).get("momentum_buffer");
-                    if (buf == null) state.get(i).put("momentum_buffer", buf = d.detach().clone());   // a copy: d may be p.grad
-                    else buf.mul_(momentum).add_(d, 1 - dampening);
-                    d = nesterov ? d.add(buf, momentum) : buf;
+                    buf = (Tensor) state.get(i).get("momentum_buffer");
+                    if (buf == null) { state.get(i).put("momentum_buffer", buf = zerosLike(p)); first = true; }   // set to d by the kernel
                 }
-                p.add_(d, -lr);
+                Tensor b = buf;
+                boolean f = first;
+                update(p, (work, g) -> p.backend().sgdStep(work, g, b == null ? null : b.raw(), lr, momentum, dampening, weightDecay, nesterov, f));
             }
         }
     }

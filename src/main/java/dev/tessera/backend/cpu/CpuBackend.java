@@ -339,6 +339,46 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    // ---- optimizer updates: one pass over the parameter, in double ----
+
+    @Override public void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay,
+                                  boolean nesterov, boolean first) {
+        Object ps = arrayOf(p), gs = arrayOf(g), bs = buf == null ? null : arrayOf(buf);
+        int po = (int) p.offset(), go = (int) g.offset(), bo = buf == null ? 0 : (int) buf.offset();
+        int n = (int) p.numel();
+        Parallel.forRange(n, (long) n * 4, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double w = get(ps, po + i), d = get(gs, go + i) + weightDecay * w;
+                if (bs != null) {
+                    double b = first ? d : momentum * get(bs, bo + i) + (1 - dampening) * d;
+                    set(bs, bo + i, b);
+                    d = nesterov ? d + momentum * b : b;
+                }
+                set(ps, po + i, w - lr * d);
+            }
+        });
+    }
+
+    @Override public void adamStep(View p, View g, View m, View v, double lr, double beta1, double beta2, double eps,
+                                   double weightDecay, boolean decoupled, long step) {
+        Object ps = arrayOf(p), gs = arrayOf(g), ms = arrayOf(m), vs = arrayOf(v);
+        int po = (int) p.offset(), go = (int) g.offset(), mo = (int) m.offset(), vo = (int) v.offset(), n = (int) p.numel();
+        double stepSize = lr / (1 - Math.pow(beta1, step)), sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, step));
+        Parallel.forRange(n, (long) n * 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                double w = get(ps, po + i), grad = get(gs, go + i);
+                if (weightDecay != 0) {
+                    if (decoupled) w *= 1 - lr * weightDecay;
+                    else grad += weightDecay * w;
+                }
+                double mi = beta1 * get(ms, mo + i) + (1 - beta1) * grad, vi = beta2 * get(vs, vo + i) + (1 - beta2) * grad * grad;
+                set(ms, mo + i, mi);
+                set(vs, vo + i, vi);
+                set(ps, po + i, w - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps));
+            }
+        });
+    }
+
     // ---- sliding windows ----
 
     @Override public void im2col(View x, ConvGeometry g, View cols) {

@@ -165,6 +165,22 @@ public final class CudaBackend implements Backend {
                 ptr(out), ptr(mean), ptr(rstd), rows, n, eps);
     }
 
+    @Override public void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay,
+                                  boolean nesterov, boolean first) {
+        long n = p.numel();
+        if (n == 0) return;
+        dev.kernels.launch("sgd_step_" + dt(p.dtype()), n, ptr(p), ptr(g), buf == null ? new CUdeviceptr() : ptr(buf), n,
+                lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, first ? 1 : 0);
+    }
+
+    @Override public void adamStep(View p, View g, View m, View v, double lr, double beta1, double beta2, double eps,
+                                   double weightDecay, boolean decoupled, long step) {
+        long n = p.numel();
+        if (n == 0) return;
+        dev.kernels.launch("adam_step_" + dt(p.dtype()), n, ptr(p), ptr(g), ptr(m), ptr(v), n,
+                lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, step);
+    }
+
     // ---- matmul: cuBLAS ----
 
     /**

@@ -24,7 +24,7 @@ import jcuda.driver.CUmodule;
  */
 final class Kernels {
     /** The .cu files, one per op family. */
-    static final List<String> FAMILIES = List.of("fill_copy", "unary", "binary", "where", "reduce", "softmax", "conv", "index", "random");
+    static final List<String> FAMILIES = List.of("fill_copy", "unary", "binary", "where", "reduce", "softmax", "conv", "index", "random", "optim");
     static final int BLOCK = 256;
     private static final int MAX_GRID = 65535 * 8;
 
