@@ -16,6 +16,8 @@ public class Conv1d extends Module {
     public Conv1d(long in, long out, int kernel) { this(in, out, kernel, 1, 0, 1, 1, true); }
     public Conv1d(long in, long out, int kernel, int stride) { this(in, out, kernel, stride, 0, 1, 1, true); }
     public Conv1d(long in, long out, int kernel, int stride, int padding) { this(in, out, kernel, stride, padding, 1, 1, true); }
+    public Conv1d(long in, long out, int kernel, int stride, int padding, int dilation) { this(in, out, kernel, stride, padding, dilation, 1, true); }
+    public Conv1d(long in, long out, int kernel, int stride, int padding, int dilation, int groups) { this(in, out, kernel, stride, padding, dilation, groups, true); }
 
     public Conv1d(long in, long out, int kernel, int stride, int padding, int dilation, int groups, boolean bias) {
         ConvChecks.check(in, out, kernel, stride, padding, dilation, groups);
