@@ -222,10 +222,10 @@ public final class Elementwise {
             if (!Double.isNaN(min)) out = binaryKernel(BinaryOp.MAXIMUM, out, scalarLike(min, scalarResultType(x, min), x));
             if (!Double.isNaN(max)) out = binaryKernel(BinaryOp.MINIMUM, out, scalarLike(max, scalarResultType(x, max), x));
         }
-        if (out == x) out = x.detach().clone();
         return Autograd.record(out, "ClampBackward1", new Tensor[] {x}, g -> {
-            Tensor inside = Double.isNaN(min) ? x.le(max) : Double.isNaN(max) ? x.ge(min) : x.ge(min).mul(x.le(max)).ne(0.0);
-            return new Tensor[] {g.mul(inside.to(g.dtype()))};
+            Tensor aboveMin = Double.isNaN(min) ? null : x.ge(min).to(g.dtype()), belowMax = Double.isNaN(max) ? null : x.le(max).to(g.dtype());
+            Tensor inside = aboveMin == null ? belowMax : belowMax == null ? aboveMin : aboveMin.mul(belowMax);
+            return new Tensor[] {g.mul(inside)};
         }, x);
     }
 
