@@ -111,7 +111,7 @@ final class BenchCommand implements Runnable {
             sgd.zeroGrad();
             loss.backward();
             sgd.step();
-        });
+        }, 3.0);
     }
 
     private static ReferenceTimer loadReference() {

@@ -13,8 +13,15 @@ final class Timing {
         return medianSeconds(() -> { sink = op.get(); });
     }
 
-    static double medianSeconds(Runnable op) {
-        long warmEnd = System.nanoTime() + 1_000_000_000L;
+    static double medianSeconds(Runnable op) { return medianSeconds(op, 1.0); }
+
+    /**
+     * As {@link #medianSeconds(Runnable)} with a warm-up of {@code warmupSeconds}: a training step
+     * runs dozens of kernels, and the JIT needs a few seconds of them before its code settles
+     * (a training job runs thousands of steps).
+     */
+    static double medianSeconds(Runnable op, double warmupSeconds) {
+        long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         int reps = 1;
         while (System.nanoTime() < warmEnd) {
             long t0 = System.nanoTime();
