@@ -50,6 +50,21 @@ public interface Backend {
     void softmax(View x, View out, boolean log);
 
     /**
+     * Negative log-likelihood per row of contiguous log-probabilities logp [rows, C] against INT64
+     * targets [rows]: loss[i] = 0 where target = ignoreIndex, else
+     * −((1 − smoothing)·logp[i, t] + smoothing/C·Σ_c logp[i, c]). Returns a target outside [0, C)
+     * that is not ignoreIndex (the first one on the CPU), or {@link #NO_BAD_TARGET}; such a row is
+     * never read out of range.
+     */
+    long nll(View logp, View target, long ignoreIndex, double smoothing, View loss);
+
+    /** What {@link #nll} returns when every target is in range or ignored (no class index can be this). */
+    long NO_BAD_TARGET = Long.MIN_VALUE;
+
+    /** The gradient of {@link #nll}: dlogp[i, c] = 0 where ignored, else −grad[i]·((1 − smoothing)·[c = t] + smoothing/C). */
+    void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp);
+
+    /**
      * One SGD update, in place, as torch.optim.SGD: d = g + weightDecay·p; with momentum
      * buf = first ? d : momentum·buf + (1 − dampening)·d and d = nesterov ? d + momentum·buf : buf;
      * then p −= lr·d. p, g and buf (null without momentum) are contiguous, of one shape and dtype.

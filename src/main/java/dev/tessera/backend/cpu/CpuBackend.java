@@ -339,6 +339,36 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    // ---- negative log-likelihood ----
+
+    @Override public long nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
+        Object ls = arrayOf(logp), out = arrayOf(loss);
+        long[] t = (long[]) arrayOf(target);
+        int rows = (int) logp.shape()[0], c = (int) logp.shape()[1], lo = (int) logp.offset(), to = (int) target.offset(), oo = (int) loss.offset();
+        for (int i = 0; i < rows; i++)
+            if (t[to + i] != ignoreIndex && (t[to + i] < 0 || t[to + i] >= c)) return t[to + i];
+        for (int i = 0; i < rows; i++) {
+            long ti = t[to + i];
+            if (ti == ignoreIndex) { set(out, oo + i, 0); continue; }
+            double picked = get(ls, lo + i * c + (int) ti), all = 0;
+            if (smoothing != 0) for (int j = 0; j < c; j++) all += get(ls, lo + i * c + j);
+            set(out, oo + i, -((1 - smoothing) * picked + smoothing / c * all));
+        }
+        return NO_BAD_TARGET;
+    }
+
+    @Override public void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp) {
+        Object gs = arrayOf(grad), ds = arrayOf(dlogp);
+        long[] t = (long[]) arrayOf(target);
+        int rows = (int) dlogp.shape()[0], c = (int) dlogp.shape()[1], go = (int) grad.offset(), to = (int) target.offset(), doff = (int) dlogp.offset();
+        for (int i = 0; i < rows; i++) {
+            long ti = t[to + i];
+            double g = ti == ignoreIndex ? 0 : get(gs, go + i), spread = -g * smoothing / c;
+            for (int j = 0; j < c; j++) set(ds, doff + i * c + j, spread);
+            if (ti != ignoreIndex) set(ds, doff + i * c + (int) ti, spread - g * (1 - smoothing));
+        }
+    }
+
     // ---- optimizer updates: one pass over the parameter, in double ----
 
     @Override public void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay,

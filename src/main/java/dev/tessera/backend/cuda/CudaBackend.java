@@ -165,6 +165,25 @@ public final class CudaBackend implements Backend {
                 ptr(out), ptr(mean), ptr(rstd), rows, n, eps);
     }
 
+    /** The kernel records the first bad target in a flag that is read back (one 8-byte sync). */
+    @Override public long nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
+        long rows = logp.shape()[0], c = logp.shape()[1];
+        if (rows == 0) return NO_BAD_TARGET;
+        CudaStorage bad = (CudaStorage) allocate(DType.INT64, 1);
+        cuMemcpyHtoD(bad.ptr, Pointer.to(new long[] {NO_BAD_TARGET}), 8);
+        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, ptr(logp), ptr(target), ptr(loss), rows, c, ignoreIndex, smoothing, bad.ptr);
+        long[] first = new long[1];
+        dev.makeCurrent();
+        cuMemcpyDtoH(Pointer.to(first), bad.ptr, 8);
+        return first[0];
+    }
+
+    @Override public void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp) {
+        long rows = dlogp.shape()[0], c = dlogp.shape()[1];
+        if (rows * c == 0) return;
+        dev.kernels.launch("nll_backward_" + dt(dlogp.dtype()), rows * c, ptr(grad), ptr(target), ptr(dlogp), rows, c, ignoreIndex, smoothing);
+    }
+
     @Override public void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay,
                                   boolean nesterov, boolean first) {
         long n = p.numel();

@@ -155,20 +155,21 @@ public final class F {
         if (!target.shape().equals(dev.tessera.Size.of(expectedTarget)))
             throw new TesseraException(op + ": Expected target size " + dev.tessera.Size.of(expectedTarget).toString().substring(4)
                     + ", got " + target.shape().toString().substring(4));
-        for (long t : target.toLongArray())
-            if (t != ignoreIndex && (t < 0 || t >= c)) throw new TesseraException("Target " + t + " is out of bounds.");
-        // Move classes last and flatten: [M, C] against [M].
-        Tensor flat = logp.dim() == 2 ? logp : logp.permute(classesLast(logp.dim())).reshape(-1, c);
-        Tensor tgt = target.reshape(-1, 1);
-        Tensor valid = tgt.ne((double) ignoreIndex).to(logp.dtype());                                   // [M, 1]
-        Tensor oneHot = Tensor.arange(c).to(logp.device()).view(1, c).eq(tgt).to(logp.dtype());     // [M, C]
-        Tensor perItem = flat.mul(oneHot).sum(1, true).neg();                                          // [M, 1]
-        if (smoothing > 0) perItem = perItem.mul(1 - smoothing).add(flat.sum(1, true).neg().mul(smoothing / c));
-        perItem = perItem.mul(valid);
+        // Move classes last and flatten: [M, C] against [M]; one kernel computes the rows' losses.
+        Tensor flat = (logp.dim() == 2 ? logp : logp.permute(classesLast(logp.dim())).reshape(-1, c)).contiguous();
+        Tensor tgt = target.reshape(-1).contiguous();
+        Tensor perItem = dev.tessera.ops.Creation.empty(new long[] {tgt.numel()}, logp.dtype(), logp.device());
+        long bad = logp.backend().nll(flat.raw(), tgt.raw(), ignoreIndex, smoothing, perItem.raw());
+        if (bad != dev.tessera.backend.Backend.NO_BAD_TARGET) throw new TesseraException("Target " + bad + " is out of bounds.");
+        Autograd.record(perItem, "NllLossBackward0", new Tensor[] {flat}, g -> {
+            Tensor d = dev.tessera.ops.Creation.empty(flat.shape().toArray(), g.dtype(), g.device());
+            g.backend().nllBackward(g.contiguous().raw(), tgt.raw(), ignoreIndex, smoothing, d.raw());
+            return new Tensor[] {d};
+        });
         return switch (reduction) {
             case NONE -> perItem.reshape(target.shape().toArray());
             case SUM -> perItem.sum();
-            case MEAN -> perItem.sum().div(valid.sum());
+            case MEAN -> perItem.sum().div(tgt.ne((double) ignoreIndex).sum().to(logp.dtype()));
         };
     }
 
