@@ -108,6 +108,8 @@ class CudaMatchesCpuTest {
         check(in -> F.layerNorm(in[0], new long[] {6}, in[1], in[2], 1e-5), random(3, 4, 6), random(6), random(6));
         check(in -> F.batchNorm(in[0], null, null, in[1], in[2], true, 0.1, 1e-5), random(4, 3, 5, 5), random(3), random(3));
         check(in -> F.crossEntropy(in[0], in[1]), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
+        check(in -> F.crossEntropy(in[0], in[1], 2, 0.1, dev.tessera.nn.Reduction.MEAN), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
+        assertThrows(TesseraException.class, () -> F.crossEntropy(random(2, 5).to(Device.cuda()), Tensor.of(new long[] {1, 7}, 2).to(Device.cuda())));
     }
 
     @Test void embeddingIndexOutOfRangeIsAJavaException() {
