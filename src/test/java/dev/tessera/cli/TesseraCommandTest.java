@@ -59,6 +59,9 @@ class TesseraCommandTest {
         assertTrue(r.out.contains("validation accuracy"), r.out);
         Map<String, Tensor> saved = Safetensors.load(model);
         assertEquals(java.util.Set.of("1.weight", "1.bias", "3.weight", "3.bias"), saved.keySet());   // safetensors orders by name
-        assertTrue(Files.size(dir.resolve("model.png")) > 1000, "chart written");
+        if (ModuleLayer.boot().findModule("java.desktop").isPresent())   // the GPU bundle's runtime has no image I/O
+            assertTrue(Files.size(dir.resolve("model.png")) > 1000, "chart written");
+        else
+            assertTrue(r.out.contains("no chart"), r.out);
     }
 }
