@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Factories, inspection, Size, Device parsing, seeding and dtype conversion. */
@@ -209,7 +210,7 @@ class CreationTest {
         assertThrows(IllegalArgumentException.class, () -> Device.cuda(-1));
     }
 
-    @Test void cudaAvailabilityIsConsistentWithItsReason() {
+    @Tag("cuda") @Test void cudaAvailabilityIsConsistentWithItsReason() {
         Tensor t = Tensor.ones(2);
         if (Device.isCudaAvailable()) {
             assertTrue(Device.cudaDeviceCount() > 0);

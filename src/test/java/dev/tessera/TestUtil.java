@@ -5,11 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.Assumptions;
 
 /** The one closeness assertion every test uses: shape, then dtype, then values (NaN fails). */
 public final class TestUtil {
     private TestUtil() {}
+
+    /**
+     * For tests that need CUDA (tag them {@code @Tag("cuda")}): skips without CUDA, but fails where
+     * CUDA must be there — with {@code TESSERA_REQUIRE_CUDA=1} (scripts/gpu-check.sh), and in the
+     * cuda-emulator test run (pom.xml) whenever the emulator was built.
+     */
+    public static void assumeCuda() {
+        if (Device.isCudaAvailable()) return;
+        String why = Device.cudaUnavailableReason().orElse("?");
+        if ("1".equals(System.getenv("TESSERA_REQUIRE_CUDA"))) fail("TESSERA_REQUIRE_CUDA=1 but CUDA is unavailable: " + why);
+        String emulator = System.getProperty("tessera.cudaEmulator");
+        if (emulator != null && Files.exists(Path.of(emulator, "libcuda.so.1")))
+            fail("the CUDA host emulator was built in " + emulator + " but CUDA is unavailable: " + why);
+        Assumptions.assumeTrue(false, "no CUDA: " + why);
+    }
 
     public static void assertClose(Tensor actual, double[] expected, long[] expectedShape, double rtol, double atol) {
         assertEquals(Size.of(expectedShape), actual.shape(), "shape");

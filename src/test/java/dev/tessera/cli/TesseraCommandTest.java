@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,5 +65,26 @@ class TesseraCommandTest {
             assertTrue(Files.size(dir.resolve("model.png")) > 1000, "chart written");
         else
             assertTrue(r.out.contains("no chart"), r.out);
+    }
+
+    /** The same seeded run on CUDA and on the CPU: same data, same initial weights, so nearly the same model. */
+    @Tag("cuda") @Test void trainOnCudaMatchesTheCpuRun() {
+        dev.tessera.TestUtil.assumeCuda();
+        String[] args = {"train", "--model", "mlp", "--epochs", "1", "--train-size", "600", "--batch-size", "50", "--lr", "0.05", "--seed", "3"};
+        Run cpu = run(concat(args, "--device", "cpu")), cuda = run(concat(args, "--device", "cuda"));
+        assertEquals(0, cuda.exit, cuda.err);
+        Pattern p = Pattern.compile("(?m)^final: test_accuracy=(0\\.\\d{4}) test_loss=(\\d+\\.\\d{4}) epochs=1 seconds=\\d+\\.\\d device=(\\S+)$");
+        Matcher mc = p.matcher(cpu.out), mg = p.matcher(cuda.out);
+        assertTrue(mc.find(), cpu.out);
+        assertTrue(mg.find(), cuda.out);
+        assertEquals("cuda:0", mg.group(3));
+        assertEquals(Double.parseDouble(mc.group(1)), Double.parseDouble(mg.group(1)), 0.02, "test accuracy, CPU vs CUDA");
+        assertEquals(Double.parseDouble(mc.group(2)), Double.parseDouble(mg.group(2)), 0.02, "test loss, CPU vs CUDA");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -222,7 +223,7 @@ class ExamplesTest {
                 """, text(ParameterCountExample::run));
     }
 
-    @Test void cudaExampleSaysWhereTheModelIs() {
+    @Tag("cuda") @Test void cudaExampleSaysWhereTheModelIs() {
         List<String> out = lines(CudaExample::run);
         assertEquals("before: parameters().get(0).isCuda() = false", out.get(0));
         if (Device.isCudaAvailable()) {

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -94,6 +95,7 @@ class OptimTest {
         assertClose(runFourSteps(make, DType.FLOAT32, Device.CPU), expected, SHAPE, 1e-5, 1e-6);     // float32 vs float64 reference
     }
 
+    @Tag("cuda")
     @EnabledIf("dev.tessera.Device#isCudaAvailable")
     @ParameterizedTest(name = "{0}")
     @MethodSource("pytorchCases")

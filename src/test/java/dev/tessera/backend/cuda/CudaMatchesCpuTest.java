@@ -1,6 +1,7 @@
 package dev.tessera.backend.cuda;
 
 import static dev.tessera.TestUtil.assertClose;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +12,7 @@ import dev.tessera.Cuda;
 import dev.tessera.DType;
 import dev.tessera.Device;
 import dev.tessera.Tensor;
+import dev.tessera.TestUtil;
 import dev.tessera.TesseraException;
 import dev.tessera.nn.CrossEntropyLoss;
 import dev.tessera.nn.Linear;
@@ -21,30 +23,24 @@ import dev.tessera.nn.Sequential;
 import dev.tessera.nn.functional.F;
 import dev.tessera.ops.Conv;
 import dev.tessera.optim.SGD;
-import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every op on CUDA against the CPU backend on the same random inputs, forward and backward,
- * including non-contiguous views and broadcasting (STYLE E13). Without a GPU these skip; with
- * TESSERA_REQUIRE_CUDA=1 a missing GPU is a failure instead. Tolerance: 1e-4 relative, 1e-5
+ * including non-contiguous views and broadcasting (STYLE E13). Without a GPU these skip (TestUtil.assumeCuda says
+ * when that is a failure instead). Tolerance: 1e-4 relative, 1e-5
  * absolute (FP32, TF32 off), at each call.
  */
+@Tag("cuda")
 class CudaMatchesCpuTest {
     private static final double RTOL = 1e-4, ATOL = 1e-5;
     private final Random rng = new Random(42);
 
-    @BeforeEach void requireCuda() {
-        boolean required = "1".equals(System.getenv("TESSERA_REQUIRE_CUDA"));
-        if (!Device.isCudaAvailable()) {
-            if (required) fail("TESSERA_REQUIRE_CUDA=1 but CUDA is unavailable: " + Device.cudaUnavailableReason().orElse("?"));
-            Assumptions.assumeTrue(false, "no CUDA: " + Device.cudaUnavailableReason().orElse("?"));
-        }
-    }
+    @BeforeEach void requireCuda() { TestUtil.assumeCuda(); }
 
     private Tensor random(long... shape) {
         float[] v = new float[(int) dev.tessera.Size.of(shape).numel()];
@@ -64,7 +60,8 @@ class CudaMatchesCpuTest {
         assertTrue(outGpu.isCuda(), "output on CUDA");
         assertClose(outGpu.cpu(), outCpu, RTOL, ATOL);
         if (!outCpu.requiresGrad()) return;
-        Tensor upstream = random(outCpu.shape().toArray());
+        long[] shape = outCpu.shape().toArray();
+        Tensor upstream = random(shape).reshape(shape);   // reshape: a 0-dim output needs a 0-dim gradient, and of() makes 1-D
         outCpu.backward(upstream);
         outGpu.backward(upstream.to(Device.cuda()));
         for (int i = 0; i < inputs.length; i++)
@@ -86,7 +83,7 @@ class CudaMatchesCpuTest {
         check(in -> in[0].max(1), x);
         check(in -> in[0].min(), x);
         check(in -> in[0].var(2).add(in[0].std(0).sum()), x);
-        assertEquals(List.of(x.argmax(1).toLongArray()).toString(), List.of(x.to(Device.cuda()).argmax(1).toLongArray()).toString());
+        assertArrayEquals(x.argmax(1).toLongArray(), x.to(Device.cuda()).argmax(1).toLongArray());
         assertClose(x.to(Device.cuda()).argmin(2).cpu(), x.argmin(2), 0, 0);
     }
 

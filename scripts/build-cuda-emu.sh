@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Builds the CUDA host emulator (src/test/native/cuda-emu/README.md) into OUT_DIR: a
+# libcuda.so.1 that runs cuda-kernels/*.cu compiled for the host, and a libcublas.so.12 with the
+# GEMMs. Maven's `cuda-emulator` test run loads them in place of a GPU (pom.xml). Called by Maven
+# (process-test-classes) and by hand:
+#   scripts/build-cuda-emu.sh [out-dir] [maven-repo]
+# Without g++/nm, or off Linux x86_64, it says so and builds nothing (the emulator run then skips).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${1:-target/cuda-emu}
+REPO=${2:-$HOME/.m2/repository}
+JCUDA=${JCUDA_VERSION:-12.6.0}
+SRC=src/test/native/cuda-emu
+say() { echo "[cuda-emu] $*"; }
+
+rm -rf "$OUT"
+if [[ "$(uname -s)/$(uname -m)" != Linux/x86_64 ]]; then say "skipped: not Linux x86_64 (the fiber switch is x86_64 assembly)"; exit 0; fi
+for tool in g++ nm; do command -v $tool >/dev/null || { say "skipped: $tool not found"; exit 0; }; done
+DRIVER_JAR="$REPO/org/jcuda/jcuda-natives/$JCUDA/jcuda-natives-$JCUDA-linux-x86_64.jar"
+CUBLAS_JAR="$REPO/org/jcuda/jcublas-natives/$JCUDA/jcublas-natives-$JCUDA-linux-x86_64.jar"
+for j in "$DRIVER_JAR" "$CUBLAS_JAR"; do [[ -f $j ]] || { say "skipped: $j not found"; exit 0; }; done
+
+WORK="$OUT.build"
+rm -rf "$WORK"; mkdir -p "$WORK" "$OUT"
+extract() {  # jar-file dest-dir: unzip is not everywhere; the JDK's jar tool is wherever Maven runs
+  mkdir -p "$2"
+  if command -v unzip >/dev/null; then unzip -o -q "$1" 'lib/*' -d "$2"
+  else (cd "$2" && "${JAVA_HOME:+$JAVA_HOME/bin/}jar" xf "$1" lib); fi
+}
+extract "$DRIVER_JAR" "$WORK"; extract "$CUBLAS_JAR" "$WORK"
+
+# Stubs for everything the JNI libraries import, weak so that the emulated functions win: an
+# unemulated call returns "not supported" (JCuda throws) instead of killing the JVM at lazy binding.
+stubs() {  # jni-lib symbol-filter status out.c
+  { echo '#include <stdio.h>'
+    nm -D --undefined-only --with-symbol-versions "$1" | awk '{print $2}' | sed 's/@.*//' | grep -E "$2" | sort -u |
+      while read -r f; do
+        echo "__attribute__((weak)) int $f(void) { fprintf(stderr, \"[cuda-emu] $f is not emulated\\n\"); return $3; }"
+      done
+  } > "$4"
+}
+stubs "$WORK/lib/libJCudaDriver-$JCUDA-linux-x86_64.so" '^cu' 801 "$WORK/driver-stubs.c"          # CUDA_ERROR_NOT_SUPPORTED
+stubs "$WORK/lib/libJCublas2-$JCUDA-linux-x86_64.so" '^cublas' 15 "$WORK/cublas-stubs.c"           # CUBLAS_STATUS_NOT_SUPPORTED
+
+# One registration file per kernel family: the .cu compiled as host C++ (emu.h first), then a
+# table of its extern "C" kernels. A file that synchronises threads runs its blocks as fibers.
+for cu in cuda-kernels/*.cu; do
+  family=$(basename "$cu" .cu)
+  barriers=false
+  grep -qE '__syncthreads|blockReduce' "$cu" && barriers=true
+  names=$(grep -oE 'extern "C" __global__ void [A-Za-z0-9_]+' "$cu" | awk '{print $NF}')
+  { echo "#include \"emu.h\""
+    echo "#include \"$PWD/$cu\""
+    echo "static const emu::Kernel kernels[] = {"
+    for n in $names; do echo "    EMU_KERNEL($n, $barriers),"; done
+    echo "};"
+    echo "static emu::Registrar registrar(kernels, sizeof kernels / sizeof kernels[0]);"
+  } > "$WORK/kernels_$family.cpp"
+done
+
+FLAGS=(-O2 -g0 -fPIC -std=c++17 -fno-strict-aliasing -fcf-protection=none -Wno-unknown-pragmas -I"$SRC" -I"$PWD/cuda-kernels")
+objs=()
+for f in "$SRC/driver.cpp" "$WORK"/kernels_*.cpp; do
+  o="$WORK/$(basename "$f" .cpp).o"
+  g++ "${FLAGS[@]}" -c "$f" -o "$o"
+  objs+=("$o")
+done
+gcc -O2 -fPIC -c "$WORK/driver-stubs.c" -o "$WORK/driver-stubs.o"
+g++ -shared -o "$OUT/libcuda.so.1" "${objs[@]}" "$WORK/driver-stubs.o" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack
+
+echo 'libcublas.so.12 { global: *; };' > "$WORK/cublas.map"   # JCublas2 imports every symbol at version libcublas.so.12
+g++ "${FLAGS[@]}" -c "$SRC/cublas.cpp" -o "$WORK/cublas.o"
+gcc -O2 -fPIC -c "$WORK/cublas-stubs.c" -o "$WORK/cublas-stubs.o"
+g++ -shared -o "$OUT/libcublas.so.12" "$WORK/cublas.o" "$WORK/cublas-stubs.o" -Wl,-soname,libcublas.so.12 \
+  -Wl,--version-script,"$WORK/cublas.map" -L"$OUT" -l:libcuda.so.1
+rm -rf "$WORK"
+say "built $OUT/libcuda.so.1 ($(ls cuda-kernels/*.cu | wc -l) kernel files) and $OUT/libcublas.so.12"
