@@ -25,7 +25,7 @@ import java.util.List;
  * <p>Views ({@code view}, {@code transpose}, {@code narrow}, ...) share storage with their base.
  * In-place ops (trailing underscore) modify the storage and return {@code this}.
  */
-public class Tensor {
+public class Tensor implements AutoCloseable {
     private Storage storage;
     private long offset;
     private long[] shape;
@@ -151,6 +151,17 @@ public class Tensor {
     public Tensor detach() { return new Tensor(storage, offset, shape, strides); }
     /** A contiguous copy; gradient flows back (CloneBackward0). */
     public Tensor clone() { return Views.cloneTensor(this); }
+
+    /**
+     * Releases the storage now rather than when it becomes unreachable, e.g. at the end of a
+     * try-with-resources block. On CUDA its device block goes back to the caching allocator at once
+     * ({@link Cuda#memoryAllocated()} drops by the block's size), and any later use of the storage
+     * (an op reading or writing it, {@code toFloatArray()}, {@code to(...)}) throws "tensor used
+     * after close()". On the CPU it only marks the storage closed: host memory is the GC's. Views
+     * share the storage, so closing any of them closes it for all of them, including any that
+     * autograd saved for backward. Closing twice does nothing.
+     */
+    @Override public void close() { storage.close(); }
 
     // ------------------------------------------------------------------ elementwise
 

@@ -12,6 +12,7 @@ public abstract class Storage {
     private final DType dtype;
     private final long numel;
     private int version;
+    private volatile boolean closed;
 
     protected Storage(DType dtype, long numel) { this.dtype = dtype; this.numel = numel; }
 
@@ -22,4 +23,13 @@ public abstract class Storage {
     /** How many in-place writes this storage has seen. */
     public final int version() { return version; }
     public final void bumpVersion() { version++; }
+
+    /**
+     * Releases the memory now instead of when the storage becomes unreachable. The base class only
+     * records it: host memory stays the GC's. Device storages override this to give their block
+     * back, and must be idempotent and refuse use afterwards.
+     */
+    public void close() { closed = true; }
+
+    public final boolean isClosed() { return closed; }
 }

@@ -1,9 +1,5 @@
 package dev.tessera.backend.cuda;
 
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD8;
-
 import dev.tessera.DType;
 import dev.tessera.Device;
 import dev.tessera.TesseraException;
@@ -24,8 +20,9 @@ import jcuda.jcublas.cublasOperation;
 /**
  * The CUDA implementation of {@link Backend}: cuBLAS for matmul, Tessera's kernels from
  * {@code cuda-kernels/} for everything else, all on one stream per device. Host copies are
- * synchronous (cuMemcpy on the legacy stream, which orders with ours), so a host read is the only
- * synchronisation point.
+ * asynchronous copies on that stream through pinned buffers ({@link PinnedStaging}): a copy to the
+ * device waits only while its staging buffer is still in use, and a host read only for the work
+ * queued before it.
  */
 public final class CudaBackend implements Backend {
     private final CudaDevice dev;
@@ -49,27 +46,22 @@ public final class CudaBackend implements Backend {
         return new CudaStorage(dtype, numel, block, dev.device());
     }
 
-    /** The device address of a view's first element. */
+    /** The device address of a view's first element; throws once its storage is closed. */
     static CUdeviceptr ptr(View v) {
         CudaStorage s = (CudaStorage) v.storage();
-        return s.ptr.withByteOffset(v.offset() * itemSize(v.dtype()));
+        return s.ptr().withByteOffset(v.offset() * itemSize(v.dtype()));
     }
 
     @Override public Storage fromHost(Object array) {
         DType dtype;
-        Pointer host;
         long n;
-        if (array instanceof float[] a) { dtype = DType.FLOAT32; host = Pointer.to(a); n = a.length; }
-        else if (array instanceof double[] a) { dtype = DType.FLOAT64; host = Pointer.to(a); n = a.length; }
-        else if (array instanceof long[] a) { dtype = DType.INT64; host = Pointer.to(a); n = a.length; }
-        else if (array instanceof boolean[] a) {
-            byte[] bytes = new byte[a.length];
-            for (int i = 0; i < a.length; i++) bytes[i] = (byte) (a[i] ? 1 : 0);
-            dtype = DType.BOOL; host = Pointer.to(bytes); n = a.length;
-        } else throw new IllegalArgumentException("fromHost: unsupported array type " + array.getClass().getSimpleName());
+        if (array instanceof float[] a) { dtype = DType.FLOAT32; n = a.length; }
+        else if (array instanceof double[] a) { dtype = DType.FLOAT64; n = a.length; }
+        else if (array instanceof long[] a) { dtype = DType.INT64; n = a.length; }
+        else if (array instanceof boolean[] a) { dtype = DType.BOOL; n = a.length; }
+        else throw new IllegalArgumentException("fromHost: unsupported array type " + array.getClass().getSimpleName());
         CudaStorage s = (CudaStorage) allocate(dtype, n);
-        dev.makeCurrent();
-        if (n > 0) cuMemcpyHtoD(s.ptr, host, n * itemSize(dtype));
+        dev.staging.toDevice(array, s.ptr());
         return s;
     }
 
@@ -81,20 +73,14 @@ public final class CudaBackend implements Backend {
             copy(src, c);
         }
         int n = (int) src.numel();
-        long bytes = (long) n * itemSize(src.dtype());
-        dev.makeCurrent();
-        switch (src.dtype()) {
-            case FLOAT32 -> { float[] out = new float[n]; if (n > 0) cuMemcpyDtoH(Pointer.to(out), ptr(c), bytes); return out; }
-            case FLOAT64 -> { double[] out = new double[n]; if (n > 0) cuMemcpyDtoH(Pointer.to(out), ptr(c), bytes); return out; }
-            case INT64 -> { long[] out = new long[n]; if (n > 0) cuMemcpyDtoH(Pointer.to(out), ptr(c), bytes); return out; }
-            default -> {
-                byte[] raw = new byte[n];
-                if (n > 0) cuMemcpyDtoH(Pointer.to(raw), ptr(c), bytes);
-                boolean[] out = new boolean[n];
-                for (int i = 0; i < n; i++) out[i] = raw[i] != 0;
-                return out;
-            }
-        }
+        Object out = switch (src.dtype()) {
+            case FLOAT32 -> new float[n];
+            case FLOAT64 -> new double[n];
+            case INT64 -> new long[n];
+            case BOOL -> new boolean[n];
+        };
+        dev.staging.toHost(ptr(c), out);
+        return out;
     }
 
     // ---- elementwise ----
@@ -170,11 +156,10 @@ public final class CudaBackend implements Backend {
         long rows = logp.shape()[0], c = logp.shape()[1];
         if (rows == 0) return NO_BAD_TARGET;
         CudaStorage bad = (CudaStorage) allocate(DType.INT64, 1);
-        cuMemcpyHtoD(bad.ptr, Pointer.to(new long[] {NO_BAD_TARGET}), 8);
-        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, ptr(logp), ptr(target), ptr(loss), rows, c, ignoreIndex, smoothing, bad.ptr);
+        dev.staging.toDevice(new long[] {NO_BAD_TARGET}, bad.ptr());
+        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, ptr(logp), ptr(target), ptr(loss), rows, c, ignoreIndex, smoothing, bad.ptr());
         long[] first = new long[1];
-        dev.makeCurrent();
-        cuMemcpyDtoH(Pointer.to(first), bad.ptr, 8);
+        dev.staging.toHost(bad.ptr(), first);
         return first[0];
     }
 
@@ -292,11 +277,10 @@ public final class CudaBackend implements Backend {
         long m = index.numel(), d = table.shape()[1], rows = table.shape()[0];
         if (m == 0) return;
         CudaStorage flag = (CudaStorage) allocate(DType.INT64, 1);
-        dev.makeCurrent();
-        cuMemsetD8(flag.ptr, (byte) 0, 4);
-        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, ptr(table), ptr(index), ptr(out), m, d, rows, flag.ptr);
+        dev.staging.toDevice(new int[] {0}, flag.ptr());   // the kernel's flag is an int
+        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, ptr(table), ptr(index), ptr(out), m, d, rows, flag.ptr());
         int[] bad = new int[1];
-        cuMemcpyDtoH(Pointer.to(bad), flag.ptr, 4);
+        dev.staging.toHost(flag.ptr(), bad);
         if (bad[0] != 0) throw new TesseraException("index out of range in self");
     }
 

@@ -20,8 +20,9 @@ import jcuda.jcublas.cublasMath;
 import jcuda.runtime.cudaStream_t;
 
 /**
- * One GPU: its primary context, the one stream every kernel and cuBLAS call of Tessera runs on
- * (so host reads are the only synchronisation points), its cuBLAS handle, allocator and kernels.
+ * One GPU: its primary context, the one stream every kernel, cuBLAS call and host copy of Tessera
+ * runs on (so the host waits only to read data back, or to refill a staging buffer whose copy has
+ * not run yet), its cuBLAS handle, allocator, pinned staging buffers and kernels.
  */
 final class CudaDevice {
     private final Device device;
@@ -30,6 +31,7 @@ final class CudaDevice {
     final CUstream stream = new CUstream();
     final cublasHandle cublas = new cublasHandle();
     final CachingAllocator allocator;
+    final PinnedStaging staging;
     final Kernels kernels;
 
     CudaDevice(int index) {
@@ -37,11 +39,12 @@ final class CudaDevice {
         cuDeviceGet(cuDevice, index);
         cuDevicePrimaryCtxRetain(context, cuDevice);
         cuCtxSetCurrent(context);
-        cuStreamCreate(stream, 0);   // a blocking stream: the synchronous cuMemcpy calls order with it
+        cuStreamCreate(stream, 0);   // flags 0 (blocking) is fine: every kernel and copy of Tessera goes on this one stream
         JCublas2.cublasCreate(cublas);
         JCublas2.cublasSetStream(cublas, new cudaStream_t(stream));
         setAllowTf32(false);
         this.allocator = new CachingAllocator(this);
+        this.staging = new PinnedStaging(this);
         this.kernels = new Kernels(this);
     }
 

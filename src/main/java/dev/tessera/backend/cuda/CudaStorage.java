@@ -2,22 +2,25 @@ package dev.tessera.backend.cuda;
 
 import dev.tessera.DType;
 import dev.tessera.Device;
+import dev.tessera.TesseraException;
 import dev.tessera.backend.Storage;
 import java.lang.ref.Cleaner;
+import java.util.Locale;
 import jcuda.driver.CUdeviceptr;
 
 /**
  * A block of device memory from the caching allocator. It goes back to the allocator's cache when
- * the storage becomes unreachable (a {@link Cleaner} action that holds the block, never the
- * storage) — the same stream-ordered reuse PyTorch's allocator relies on, since every kernel runs
- * on the device's one stream.
+ * the storage is closed or becomes unreachable (a {@link Cleaner} action that holds the block,
+ * never the storage), whichever comes first — the same stream-ordered reuse PyTorch's allocator
+ * relies on, since every kernel and copy runs on the device's one stream.
  */
 final class CudaStorage extends Storage {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    final CUdeviceptr ptr;
+    private final CUdeviceptr ptr;
     final long bytes;
     private final Device device;
+    private final Cleaner.Cleanable release;
 
     CudaStorage(DType dtype, long numel, CachingAllocator.Block block, Device device) {
         super(dtype, numel);
@@ -25,8 +28,26 @@ final class CudaStorage extends Storage {
         this.bytes = block.size();
         this.device = device;
         CachingAllocator allocator = block.owner();
-        CLEANER.register(this, () -> allocator.release(block));
+        this.release = CLEANER.register(this, () -> allocator.release(block));
     }
 
     @Override public Device device() { return device; }
+
+    /** The block's address. Refused after close(): the block may already hold another tensor. */
+    CUdeviceptr ptr() {
+        if (isClosed())
+            throw new TesseraException("tensor used after close(): its " + device + " storage of " + numel() + " "
+                    + dtype().name().toLowerCase(Locale.ROOT) + " elements was released");
+        return ptr;
+    }
+
+    /**
+     * Gives the block back to the allocator now. A Cleanable runs its action at most once, so the
+     * Cleaner does nothing later and a second close() is a no-op. Kernels already queued on the
+     * stream may still read the block; whoever gets it next writes it only after them, in stream order.
+     */
+    @Override public void close() {
+        super.close();
+        release.clean();
+    }
 }

@@ -1,0 +1,111 @@
+package dev.tessera.backend.cuda;
+
+import static dev.tessera.TestUtil.assertThrowsWith;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.Cuda;
+import dev.tessera.DType;
+import dev.tessera.Device;
+import dev.tessera.Tensor;
+import dev.tessera.TestUtil;
+import dev.tessera.TesseraException;
+import dev.tessera.backend.Storage;
+import dev.tessera.backend.View;
+import java.lang.reflect.Array;
+import java.util.Objects;
+import java.util.Random;
+import jcuda.driver.CUdeviceptr;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tensor.close() against the caching allocator, and host copies through the pinned staging
+ * buffers (chunk boundaries, every dtype, array reuse). Without a GPU these skip (TestUtil.assumeCuda
+ * says when that is a failure instead).
+ */
+@Tag("cuda")
+class CudaMemoryTest {
+    // An odd size no other test allocates, so the allocator's free list for its block holds only ours.
+    private static final long N = 123_457;
+    private static final long BLOCK = CachingAllocator.roundUp(N * 4);
+    private final Random rng = new Random(11);
+
+    @BeforeEach void requireCuda() { TestUtil.assumeCuda(); }
+
+    /** Lets the Cleaners of earlier tests' garbage run first, so the counters move only by what a test does. */
+    private static void settle() throws InterruptedException {
+        System.gc();
+        Thread.sleep(200);
+    }
+
+    private static CUdeviceptr address(Tensor t) { return ((CudaStorage) t.raw().storage()).ptr(); }
+
+    @Test void closeReturnsTheBlockAtOnceAndExactlyOnce() throws InterruptedException {
+        settle();
+        Tensor t = Tensor.zeros(new long[] {N}, DType.FLOAT32, Device.cuda());
+        Tensor view = t.narrow(0, 1, 10);
+        CUdeviceptr block = address(t);
+        long allocated = Cuda.memoryAllocated(), reserved = Cuda.memoryReserved();
+        t.close();
+        assertEquals(allocated - BLOCK, Cuda.memoryAllocated(), "memoryAllocated right after close()");
+        view.close();
+        t.close();
+        assertEquals(allocated - BLOCK, Cuda.memoryAllocated(), "a second close() releases nothing");
+
+        Tensor next = Tensor.ones(new long[] {N}, DType.FLOAT32, Device.cuda());
+        assertSame(block, address(next), "the freed block is reused for the same size");
+        assertEquals(reserved, Cuda.memoryReserved(), "no new cuMemAlloc");
+        assertEquals(allocated, Cuda.memoryAllocated());
+
+        t = null;
+        view = null;
+        settle();   // the Cleaner of t's storage must not hand the block back again: next holds it
+        Tensor other = Tensor.zeros(new long[] {N}, DType.FLOAT32, Device.cuda());
+        assertNotSame(address(next), address(other));
+        assertEquals(N, next.sum().item(), 0.0, "next's data was not overwritten through a second release");
+    }
+
+    @Test void aClosedTensorCannotBeUsed() {
+        Tensor t = Tensor.ones(new long[] {N}, DType.FLOAT32, Device.cuda());
+        Tensor view = t.narrow(0, 0, 5);
+        t.close();
+        String message = "tensor used after close(): its cuda:0 storage of " + N + " float32 elements was released";
+        assertThrowsWith(TesseraException.class, message, () -> t.add(1.0));
+        assertThrowsWith(TesseraException.class, message, view::toFloatArray);
+        assertThrowsWith(TesseraException.class, message, t::cpu);
+        assertThrowsWith(TesseraException.class, message, () -> Tensor.ones(5).to(Device.cuda()).add_(view));
+        assertThrowsWith(TesseraException.class, message, () -> view.mul_(2.0));
+    }
+
+    @Test void copiesRoundTripAcrossChunkBoundariesInEveryDtype() {
+        CudaBackend cuda = CudaRuntime.backend(0);
+        int floats = 2 * PinnedStaging.CHUNK / 4 + 1234, bytes = 2 * PinnedStaging.CHUNK + 77;
+        float[] f = new float[floats];
+        double[] d = new double[floats / 2 + 5];
+        long[] l = new long[floats / 2 + 5];
+        boolean[] b = new boolean[bytes];
+        for (int i = 0; i < f.length; i++) f[i] = (float) rng.nextGaussian();
+        for (int i = 0; i < d.length; i++) { d[i] = rng.nextGaussian(); l[i] = rng.nextLong(); }
+        for (int i = 0; i < b.length; i++) b[i] = rng.nextBoolean();
+        for (Object host : new Object[] {f, d, l, b, new float[0], new long[] {42}}) {
+            int n = Array.getLength(host);
+            Object expected = Array.newInstance(host.getClass().getComponentType(), n);
+            System.arraycopy(host, 0, expected, 0, n);
+            Storage s = cuda.fromHost(host);
+            System.arraycopy(Array.newInstance(host.getClass().getComponentType(), n), 0, host, 0, n);   // the caller may reuse its array at once
+            Object back = cuda.toHost(new View(s, 0, new long[] {n}, new long[] {1}));
+            assertTrue(Objects.deepEquals(expected, back), () -> host.getClass().getSimpleName() + " of " + n + " elements changed on the way");
+        }
+    }
+
+    @Test void manySmallCopiesInARowLandInOrder() {
+        Tensor[] ts = new Tensor[9];
+        for (int i = 0; i < ts.length; i++) ts[i] = Tensor.of(new float[] {i, -i, 0.5f * i}, 3).to(Device.cuda());
+        for (int i = 0; i < ts.length; i++) assertArrayEquals(new float[] {i, -i, 0.5f * i}, ts[i].toFloatArray());
+    }
+}
