@@ -62,8 +62,14 @@ template <> struct Cast<b8> {
 template <> struct Cast<long long> {
     __host__ __device__ long long operator()(long long x) const { return x; }
     __host__ __device__ long long operator()(b8 x) const { return x; }
-    __host__ __device__ long long operator()(double x) const { return static_cast<long long>(x); }
-    __host__ __device__ long long operator()(float x) const { return static_cast<long long>(x); }
+    __host__ __device__ long long operator()(double x) const {
+#ifdef __CUDA_ARCH__
+        return static_cast<long long>(x);
+#else   // a host build (the CUDA emulator, src/test/native/cuda-emu): the C++ cast is undefined for NaN and out of range, so spell out cvt.rzi.s64
+        return x != x ? 0 : x >= 0x1p63 ? 0x7fffffffffffffffLL : x < -0x1p63 ? (-0x7fffffffffffffffLL - 1) : static_cast<long long>(x);
+#endif
+    }
+    __host__ __device__ long long operator()(float x) const { return (*this)(double(x)); }
 };
 
 template <class T> __host__ __device__ __forceinline__ bool isNaN(T x) { return x != x; }   // false for integers

@@ -319,6 +319,12 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
         return fail(NOT_SUPPORTED, "cuLaunchKernel: the emulator runs 1-D grids without dynamic shared memory or 'extra'");
     if (gx == 0 || bx == 0 || bx > TS_EMU_MAX_BLOCK) return INVALID_VALUE;
     if (!params && k->arity > 0) return INVALID_VALUE;
+    if (!k->launched) {   // for TESSERA_EMU_TRACE: which kernels the tests reached
+        k->launched = true;
+        if (const char* trace = getenv("TESSERA_EMU_TRACE")) {
+            if (FILE* f = fopen(trace, "a")) { fprintf(f, "%s\n", k->name); fclose(f); }
+        }
+    }
     running = k;
     runningParams = params;
     emu_gridDim = {gx, 1, 1};

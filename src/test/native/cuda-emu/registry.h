@@ -21,6 +21,7 @@ struct Kernel {
     void (*launch)(void* fn, void** params);   // one thread's call: params[i] points at argument i
     int arity;
     bool barriers;                             // uses __syncthreads: its threads run as fibers
+    mutable bool launched;
 };
 
 template <class F> struct Launcher;
@@ -39,4 +40,4 @@ struct Registrar { Registrar(const Kernel* k, int n) { add(k, n); } };
 
 } // namespace emu
 
-#define EMU_KERNEL(name, barriers) {#name, (void*) &name, &emu::Launcher<decltype(&name)>::launch, emu::Launcher<decltype(&name)>::arity, barriers}
+#define EMU_KERNEL(name, barriers) {#name, (void*) &name, &emu::Launcher<decltype(&name)>::launch, emu::Launcher<decltype(&name)>::arity, barriers, false}

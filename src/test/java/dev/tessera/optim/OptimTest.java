@@ -103,6 +103,7 @@ class OptimTest {
         Tensor p = runFourSteps(make, DType.FLOAT32, Device.cuda());
         assertTrue(p.isCuda(), "the parameter stays on its device");
         assertClose(p, expected, SHAPE, 1e-4, 1e-5);                                                 // CUDA float32 vs float64 reference
+        assertClose(runFourSteps(make, DType.FLOAT64, Device.cuda()), expected, SHAPE, 1e-9, 1e-12);  // the float64 kernels
     }
 
     @Test

@@ -23,7 +23,10 @@ import dev.tessera.nn.Sequential;
 import dev.tessera.nn.functional.F;
 import dev.tessera.ops.Conv;
 import dev.tessera.optim.SGD;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.function.BinaryOperator;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -48,8 +51,18 @@ class CudaMatchesCpuTest {
         return Tensor.of(v, shape);
     }
 
-    /** fn on CPU copies and on CUDA copies of the inputs: outputs and input gradients agree. */
+    /**
+     * fn on CPU copies and on CUDA copies of the inputs: outputs and input gradients agree; then the
+     * same with the floating inputs in FLOAT64, so that both float kernels of each op run.
+     */
     private void check(Function<Tensor[], Tensor> fn, Tensor... inputs) {
+        checkOnce(fn, inputs);
+        Tensor[] doubles = new Tensor[inputs.length];
+        for (int i = 0; i < inputs.length; i++) doubles[i] = inputs[i].dtype() == DType.FLOAT32 ? inputs[i].to(DType.FLOAT64) : inputs[i];
+        checkOnce(fn, doubles);
+    }
+
+    private void checkOnce(Function<Tensor[], Tensor> fn, Tensor... inputs) {
         Tensor[] cpu = new Tensor[inputs.length], gpu = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) {
             boolean grad = inputs[i].dtype().isFloatingPoint();
@@ -61,7 +74,7 @@ class CudaMatchesCpuTest {
         assertClose(outGpu.cpu(), outCpu, RTOL, ATOL);
         if (!outCpu.requiresGrad()) return;
         long[] shape = outCpu.shape().toArray();
-        Tensor upstream = random(shape).reshape(shape);   // reshape: a 0-dim output needs a 0-dim gradient, and of() makes 1-D
+        Tensor upstream = random(shape).reshape(shape).to(outCpu.dtype());   // reshape: a 0-dim output needs a 0-dim gradient, and of() makes 1-D
         outCpu.backward(upstream);
         outGpu.backward(upstream.to(Device.cuda()));
         for (int i = 0; i < inputs.length; i++)
@@ -74,6 +87,7 @@ class CudaMatchesCpuTest {
         check(in -> in[0].narrow(1, 1, 3).tanh().sigmoid().relu().gelu(), random(5, 6));
         check(in -> in[0].pow(3.0).maximum(in[1]).minimum(in[0].neg()).clamp(-0.5, 0.7), random(2, 7), random(7));
         check(in -> Tensor.where(in[0].gt(in[1]), in[0], in[1].mul(2.0)).maskedFill(in[0].lt(-1.0), 3.0), random(4, 4), random(4));
+        check(in -> Tensor.where(in[0].ne(in[0].relu()), in[1], in[0]), random(3, 4), random(3, 4));   // ne: true exactly where x < 0
     }
 
     @Test void reductions() {
@@ -85,6 +99,9 @@ class CudaMatchesCpuTest {
         check(in -> in[0].var(2).add(in[0].std(0).sum()), x);
         assertArrayEquals(x.argmax(1).toLongArray(), x.to(Device.cuda()).argmax(1).toLongArray());
         assertClose(x.to(Device.cuda()).argmin(2).cpu(), x.argmin(2), 0, 0);
+        Tensor x64 = x.to(DType.FLOAT64);
+        assertClose(x64.to(Device.cuda()).argmin(1).cpu(), x64.argmin(1), 0, 0);
+        assertClose(x64.to(Device.cuda()).argmax(0).cpu(), x64.argmax(0), 0, 0);
     }
 
     @Test void matmulTransposedBatchedAndBroadcast() {
@@ -107,6 +124,77 @@ class CudaMatchesCpuTest {
         check(in -> F.crossEntropy(in[0], in[1]), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
         check(in -> F.crossEntropy(in[0], in[1], 2, 0.1, dev.tessera.nn.Reduction.MEAN), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
         assertThrows(TesseraException.class, () -> F.crossEntropy(random(2, 5).to(Device.cuda()), Tensor.of(new long[] {1, 7}, 2).to(Device.cuda())));
+    }
+
+    /** INT64 and BOOL kernels: exact agreement with the CPU, including broadcasting and a transposed operand. */
+    @Test void integerAndBoolOpsAreExact() {
+        long[] av = new long[12], bv = new long[4];
+        for (int i = 0; i < av.length; i++) av[i] = rng.nextInt(11) - 5;
+        for (int i = 0; i < bv.length; i++) bv[i] = rng.nextInt(4) + 1;   // nonzero divisors, small exponents
+        Tensor a = Tensor.of(av, 4, 3).t(), b = Tensor.of(bv, 4);           // a: [3, 4], not contiguous
+        List<BinaryOperator<Tensor>> ops = List.of(Tensor::add, Tensor::sub, Tensor::mul, Tensor::div, Tensor::pow, Tensor::maximum, Tensor::minimum,
+                Tensor::eq, Tensor::ne, Tensor::gt, Tensor::ge, Tensor::lt, Tensor::le);
+        Tensor ga = a.to(Device.cuda()), gb = b.to(Device.cuda());
+        for (int k = 0; k < ops.size(); k++) exact("int64 binary op #" + k, ops.get(k).apply(a, b), ops.get(k).apply(ga, gb));
+        for (int d = 0; d < 2; d++) {
+            exact("int64 sum", a.sum(d), ga.sum(d));
+            exact("int64 max", a.max(d), ga.max(d));
+            exact("int64 min", a.min(d), ga.min(d));
+            exact("int64 argmax", a.argmax(d), ga.argmax(d));
+            exact("int64 argmin", a.argmin(d), ga.argmin(d));
+        }
+        Tensor m = a.gt(0.0), gm = ga.gt(0.0);   // BOOL [3, 4]
+        for (int d = 0; d < 2; d++) {
+            exact("bool sum", m.sum(d), gm.sum(d));
+            exact("bool max", m.max(d), gm.max(d));
+            exact("bool min", m.min(d), gm.min(d));
+            exact("bool argmax", m.argmax(d), gm.argmax(d));
+            exact("bool argmin", m.argmin(d), gm.argmin(d));
+        }
+        exact("bool and bool", m.mul(a.lt(2.0)), gm.mul(ga.lt(2.0)));
+        exact("contiguous int64", a.t().contiguous(), ga.t().contiguous());   // a strided copy
+        exact("contiguous bool", m.t().contiguous(), gm.t().contiguous());
+        exact("where int64", Tensor.where(m, a, b), Tensor.where(gm, ga, gb));
+        exact("where bool", Tensor.where(m, m, a.eq(b)), Tensor.where(gm, gm, ga.eq(gb)));
+        boolean[] first = new boolean[12];
+        first[0] = true;
+        Tensor x = random(3, 4).mul(3.0).maskedFill(Tensor.of(first, 3, 4), Double.NaN);   // NaN: -> BOOL is true, -> INT64 is 0
+        Tensor gx = x.to(Device.cuda());
+        for (DType from : DType.values())
+            for (DType to : DType.values()) {
+                if (from == DType.BOOL && to == DType.BOOL) { exact("copy bool", m.t().to(to), gm.t().to(to)); continue; }
+                Tensor src = from == DType.BOOL ? m : from == DType.FLOAT32 ? x : from == DType.INT64 ? a : x.to(from);
+                Tensor gsrc = from == DType.BOOL ? gm : from == DType.FLOAT32 ? gx : from == DType.INT64 ? ga : gx.to(from);
+                exact("copy " + from + " -> " + to, src.t().to(to), gsrc.t().to(to));
+            }
+        for (DType t : DType.values())
+            exact("fill " + t, Tensor.full(1, new long[] {5}, t, Device.CPU), Tensor.full(1, new long[] {5}, t, Device.cuda()));
+    }
+
+    private static void exact(String what, Tensor cpu, Tensor cuda) {
+        assertTrue(cuda.isCuda(), what + ": on CUDA");
+        assertEquals(cpu.dtype(), cuda.dtype(), what + ": dtype");
+        assertEquals(cpu.shape(), cuda.shape(), what + ": shape");
+        assertEquals(Arrays.toString(cpu.toDoubleArray()), Arrays.toString(cuda.toDoubleArray()), what);
+    }
+
+    /**
+     * The device generator (Philox, counter-based) has no CPU twin to compare with, so: its moments,
+     * the same seed giving the same numbers, and FLOAT32 being FLOAT64's values rounded.
+     */
+    @Test void deviceRandomHasTheRightMomentsAndIsReproducible() {
+        for (boolean normal : new boolean[] {false, true}) {
+            Tensor.manualSeed(11);
+            Tensor d = normal ? Tensor.randn(new long[] {20000}, DType.FLOAT64, Device.cuda()) : Tensor.rand(new long[] {20000}, DType.FLOAT64, Device.cuda());
+            Tensor.manualSeed(11);
+            Tensor f = normal ? Tensor.randn(new long[] {20000}, DType.FLOAT32, Device.cuda()) : Tensor.rand(new long[] {20000}, DType.FLOAT32, Device.cuda());
+            double mean = d.mean().item(), var = d.var().item();
+            double expectMean = normal ? 0 : 0.5, expectVar = normal ? 1 : 1.0 / 12;
+            // 5 standard errors: sd of the mean is sqrt(var / n); of the variance about var·sqrt(2 / n)
+            assertEquals(expectMean, mean, 5 * Math.sqrt(expectVar / 20000), (normal ? "normal" : "uniform") + " mean");
+            assertEquals(expectVar, var, 5 * expectVar * Math.sqrt(2.0 / 20000), (normal ? "normal" : "uniform") + " variance");
+            assertClose(f.cpu(), d.to(DType.FLOAT32).cpu(), 0, 0);
+        }
     }
 
     @Test void embeddingIndexOutOfRangeIsAJavaException() {
