@@ -76,7 +76,7 @@ bool deviceRange(CUdeviceptr p, size_t n) { return n == 0 || inside(allocations,
 
 // ---- fibers: the threads of one block, switching only at __syncthreads ----
 
-const size_t STACK = 64 << 10;
+const size_t STACK = 16 << 10;   // kernels are shallow; small stacks keep a block's fibers in cache
 struct Fiber { void* sp; bool done, waiting; };
 Fiber fibers[TS_EMU_MAX_BLOCK];
 char* stacks;
@@ -212,12 +212,21 @@ CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* total) {
     return OK;
 }
 
+// A device block ends (256-byte aligned, as cuMemAlloc's are) right before an inaccessible page,
+// so a kernel that runs off its end faults at once (the JVM dies with the kernel in its hs_err
+// file) instead of reading a neighbour's data.
+const size_t PAGE = 4096;
+size_t mappedBytes(size_t bytes) { return ((bytes + 255) / 256 * 256 + PAGE - 1) / PAGE * PAGE + PAGE; }
+
 CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     Guard g;
     if (bytes == 0) return INVALID_VALUE;
     if (used + bytes > capacity()) return OUT_OF_MEMORY;
-    void* m = aligned_alloc(256, (bytes + 255) / 256 * 256);
-    if (!m) return OUT_OF_MEMORY;
+    size_t mapped = mappedBytes(bytes);
+    char* base = (char*) mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return OUT_OF_MEMORY;
+    mprotect(base + mapped - PAGE, PAGE, PROT_NONE);
+    char* m = base + mapped - PAGE - (bytes + 255) / 256 * 256;
     allocations[(uintptr_t) m] = bytes;
     used += bytes;
     *p = (CUdeviceptr) (uintptr_t) m;
@@ -228,9 +237,10 @@ CUresult cuMemFree_v2(CUdeviceptr p) {
     Guard g;
     auto it = allocations.find((uintptr_t) p);
     if (it == allocations.end()) return fail(INVALID_VALUE, "cuMemFree of an address that is not an allocation (double free?)");
-    used -= it->second;
+    size_t bytes = it->second, mapped = mappedBytes(bytes);
+    used -= bytes;
     allocations.erase(it);
-    free((void*) (uintptr_t) p);
+    munmap((char*) (uintptr_t) p + (bytes + 255) / 256 * 256 + PAGE - mapped, mapped);
     return OK;
 }
 
