@@ -25,13 +25,14 @@ step() {  # name timeout-seconds command...
 # Where the CUDA libraries are: the first thing to know when loading fails.
 find_libs() {
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
-  timeout 25 find / \( -path /proc -o -path "$PWD" \) -prune -o \( -name 'libcublas.so.1[23]*' -o -name 'libcudnn.so.[89]*' \) -print 2>/dev/null | head -20
+  timeout 25 find / \( -path /proc -o -path "$PWD" -o -name target -o -name .debug \) -prune -o \( -type f -o -type l \) \
+    \( -name 'libcublas.so.1[23]*' -o -name 'libcudnn.so.[89]*' \) -print 2>/dev/null | head -20
 }
 step find-libs 30 bash -c "$(declare -f find_libs); find_libs"
 
 # The shims print how many functions they forwarded and stubbed (TESSERA_SHIM_DEBUG).
 step info 40 env TESSERA_SHIM_DEBUG=1 "${TESSERA[@]}" info
-if grep -q 'unavailable' "$LOG/info.log" && grep -q '^/' "$LOG/find-libs.log"; then
+if grep -q '^cuda: *unavailable' "$LOG/info.log" && grep -q '^/' "$LOG/find-libs.log"; then
   # Tessera's own search missed the libraries: retry with their folders on LD_LIBRARY_PATH, so
   # the remaining steps still measure the GPU code (the miss is reported above).
   dirs=$(grep -E '^/.*/lib(cublas|cudnn)\.so\.[0-9]+$' "$LOG/find-libs.log" | grep -v "^$PWD/" | xargs -r -n1 dirname | sort -u | paste -sd:)

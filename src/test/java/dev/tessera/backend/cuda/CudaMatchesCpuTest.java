@@ -197,6 +197,24 @@ class CudaMatchesCpuTest {
         }
     }
 
+    /** Dropout on the device: about p of the elements dropped, survivors scaled by 1/(1-p), the gradient through the same mask. */
+    @Test void dropoutOnDevice() {
+        Tensor x = Tensor.ones(new long[] {20000}, DType.FLOAT32, Device.cuda()).requiresGrad(true);
+        Tensor.manualSeed(5);
+        Tensor y = F.dropout(x, 0.3, true);
+        double[] v = y.toDoubleArray();
+        int dropped = 0;
+        for (double e : v) {
+            if (e == 0) dropped++;
+            else assertEquals(1 / 0.7, e, 1e-6, "survivor scaled by 1/(1-p)");
+        }
+        assertEquals(0.3, dropped / 20000.0, 5 * Math.sqrt(0.3 * 0.7 / 20000), "fraction dropped");
+        y.sum().backward();
+        assertArrayEquals(v, x.grad().toDoubleArray(), 1e-6, "d(sum)/dx is the scaled mask");
+        Tensor.manualSeed(5);
+        assertArrayEquals(v, F.dropout(x.detach(), 0.3, true).toDoubleArray(), "same seed, same mask");
+    }
+
     @Test void embeddingIndexOutOfRangeIsAJavaException() {
         Tensor w = random(5, 3).to(Device.cuda());
         TesseraException e = assertThrows(TesseraException.class, () -> F.embedding(Tensor.of(new long[] {2, 5}, 2).to(Device.cuda()), w));
