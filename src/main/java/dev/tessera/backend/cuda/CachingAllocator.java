@@ -9,7 +9,6 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.TreeMap;
 import jcuda.CudaException;
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
 
 /**
@@ -20,10 +19,10 @@ import jcuda.driver.CUresult;
  * {@link CudaOutOfMemoryException} is thrown.
  */
 final class CachingAllocator {
-    record Block(CUdeviceptr ptr, long size, CachingAllocator owner) {}
+    record Block(DevicePointer ptr, long size, CachingAllocator owner) {}
 
     private final CudaDevice device;
-    private final TreeMap<Long, ArrayDeque<CUdeviceptr>> free = new TreeMap<>();
+    private final TreeMap<Long, ArrayDeque<DevicePointer>> free = new TreeMap<>();
     private long allocated, reserved;
 
     CachingAllocator(CudaDevice device) { this.device = device; }
@@ -36,13 +35,13 @@ final class CachingAllocator {
     Block allocate(long bytes) {
         long size = roundUp(bytes);
         synchronized (this) {
-            ArrayDeque<CUdeviceptr> list = free.get(size);
+            ArrayDeque<DevicePointer> list = free.get(size);
             if (list != null && !list.isEmpty()) {
                 allocated += size;
                 return new Block(list.pop(), size, this);
             }
         }
-        CUdeviceptr ptr = tryAlloc(size);
+        DevicePointer ptr = tryAlloc(size);
         if (ptr == null) {
             emptyCache();
             System.gc();                       // unreachable tensors' Cleaners return their blocks
@@ -65,9 +64,9 @@ final class CachingAllocator {
         return new Block(ptr, size, this);
     }
 
-    private CUdeviceptr tryAlloc(long size) {
+    private DevicePointer tryAlloc(long size) {
         device.makeCurrent();
-        CUdeviceptr ptr = new CUdeviceptr();
+        DevicePointer ptr = new DevicePointer();
         try {
             cuMemAlloc(ptr, size);
             return ptr;
@@ -87,8 +86,8 @@ final class CachingAllocator {
     void emptyCache() {
         synchronized (this) {
             device.synchronize();
-            for (Map.Entry<Long, ArrayDeque<CUdeviceptr>> e : free.entrySet())
-                for (CUdeviceptr p : e.getValue()) {
+            for (Map.Entry<Long, ArrayDeque<DevicePointer>> e : free.entrySet())
+                for (DevicePointer p : e.getValue()) {
                     cuMemFree(p);
                     reserved -= e.getKey();
                 }

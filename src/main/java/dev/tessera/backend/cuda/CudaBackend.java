@@ -46,6 +46,11 @@ public final class CudaBackend implements Backend {
         return new CudaStorage(dtype, numel, block, dev.device());
     }
 
+    /** A view's first element as a kernel argument (a raw device address; 0 is NULL); throws once its storage is closed. */
+    static long at(View v) {
+        return ((CudaStorage) v.storage()).address() + v.offset() * itemSize(v.dtype());
+    }
+
     /** The device address of a view's first element; throws once its storage is closed. */
     static CUdeviceptr ptr(View v) {
         CudaStorage s = (CudaStorage) v.storage();
@@ -87,25 +92,25 @@ public final class CudaBackend implements Backend {
 
     @Override public void copy(View src, View dst) {
         if (dst.numel() == 0) return;
-        dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), ptr(src), ptr(dst), Structs.strides(dst.shape(), dst, src));
+        dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), at(src), at(dst), Structs.strides(dst.shape(), dst, src));
     }
 
     @Override public void fill(View dst, double value) {
         if (dst.numel() == 0) return;
-        dev.kernels.launch("fill_" + dt(dst.dtype()), dst.numel(), ptr(dst), Structs.strides(dst.shape(), dst), value);
+        dev.kernels.launch("fill_" + dt(dst.dtype()), dst.numel(), at(dst), Structs.strides(dst.shape(), dst), value);
     }
 
     private static String lower(Enum<?> op) { return op.name().toLowerCase(Locale.ROOT); }
 
     @Override public void unary(UnaryOp op, View x, View out) {
         if (out.numel() == 0) return;
-        dev.kernels.launch("unary_" + lower(op) + "_" + dt(x.dtype()), out.numel(), ptr(x), ptr(out), Structs.strides(out.shape(), out, x));
+        dev.kernels.launch("unary_" + lower(op) + "_" + dt(x.dtype()), out.numel(), at(x), at(out), Structs.strides(out.shape(), out, x));
     }
 
     @Override public void binary(BinaryOp op, View a, View b, View out) {
         if (out.numel() == 0) return;
         if (a.dtype() == DType.BOOL) { binaryBool(op, a, b, out); return; }
-        dev.kernels.launch("binary_" + lower(op) + "_" + dt(a.dtype()), out.numel(), ptr(a), ptr(b), ptr(out), Structs.strides(out.shape(), out, a, b));
+        dev.kernels.launch("binary_" + lower(op) + "_" + dt(a.dtype()), out.numel(), at(a), at(b), at(out), Structs.strides(out.shape(), out, a, b));
     }
 
     /**
@@ -126,7 +131,7 @@ public final class CudaBackend implements Backend {
 
     @Override public void where(View cond, View a, View b, View out) {
         if (out.numel() == 0) return;
-        dev.kernels.launch("where_" + dt(out.dtype()), out.numel(), ptr(cond), ptr(a), ptr(b), ptr(out), Structs.strides(out.shape(), out, cond, a, b));
+        dev.kernels.launch("where_" + dt(out.dtype()), out.numel(), at(cond), at(a), at(b), at(out), Structs.strides(out.shape(), out, cond, a, b));
     }
 
     // ---- reductions and softmax ----
@@ -134,21 +139,20 @@ public final class CudaBackend implements Backend {
     @Override public void reduce(ReduceOp op, View x, View out) {
         long outer = x.shape()[0], inner = x.shape()[1];
         if (outer == 0) return;
-        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(x.dtype()), outer, ptr(x), ptr(out), outer, inner, x.strides()[0], x.strides()[1]);
+        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(x.dtype()), outer, at(x), at(out), outer, inner, x.strides()[0], x.strides()[1]);
     }
 
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0 || n == 0) return;
-        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, ptr(x), ptr(out), rows, n);
+        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, at(x), at(out), rows, n);
     }
 
     @Override public void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0) return;
-        CUdeviceptr none = new CUdeviceptr();   // NULL: the kernel skips the affine part
-        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, ptr(x), weight == null ? none : ptr(weight), bias == null ? none : ptr(bias),
-                ptr(out), ptr(mean), ptr(rstd), rows, n, eps);
+        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, at(x), weight == null ? 0L : at(weight), bias == null ? 0L : at(bias),
+                at(out), at(mean), at(rstd), rows, n, eps);
     }
 
     /** The kernel records the first bad target in a flag that is read back (one 8-byte sync). */
@@ -157,7 +161,7 @@ public final class CudaBackend implements Backend {
         if (rows == 0) return NO_BAD_TARGET;
         CudaStorage bad = (CudaStorage) allocate(DType.INT64, 1);
         dev.staging.toDevice(new long[] {NO_BAD_TARGET}, bad.ptr());
-        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, ptr(logp), ptr(target), ptr(loss), rows, c, ignoreIndex, smoothing, bad.ptr());
+        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, at(logp), at(target), at(loss), rows, c, ignoreIndex, smoothing, bad.address());
         long[] first = new long[1];
         dev.staging.toHost(bad.ptr(), first);
         return first[0];
@@ -166,14 +170,14 @@ public final class CudaBackend implements Backend {
     @Override public void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp) {
         long rows = dlogp.shape()[0], c = dlogp.shape()[1];
         if (rows * c == 0) return;
-        dev.kernels.launch("nll_backward_" + dt(dlogp.dtype()), rows * c, ptr(grad), ptr(target), ptr(dlogp), rows, c, ignoreIndex, smoothing);
+        dev.kernels.launch("nll_backward_" + dt(dlogp.dtype()), rows * c, at(grad), at(target), at(dlogp), rows, c, ignoreIndex, smoothing);
     }
 
     @Override public void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay,
                                   boolean nesterov, boolean first) {
         long n = p.numel();
         if (n == 0) return;
-        dev.kernels.launch("sgd_step_" + dt(p.dtype()), n, ptr(p), ptr(g), buf == null ? new CUdeviceptr() : ptr(buf), n,
+        dev.kernels.launch("sgd_step_" + dt(p.dtype()), n, at(p), at(g), buf == null ? 0L : at(buf), n,
                 lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, first ? 1 : 0);
     }
 
@@ -181,7 +185,7 @@ public final class CudaBackend implements Backend {
                                    double weightDecay, boolean decoupled, long step) {
         long n = p.numel();
         if (n == 0) return;
-        dev.kernels.launch("adam_step_" + dt(p.dtype()), n, ptr(p), ptr(g), ptr(m), ptr(v), n,
+        dev.kernels.launch("adam_step_" + dt(p.dtype()), n, at(p), at(g), at(m), at(v), n,
                 lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, step);
     }
 
@@ -254,20 +258,20 @@ public final class CudaBackend implements Backend {
     // ---- sliding windows ----
 
     @Override public void im2col(View x, ConvGeometry g, View cols) {
-        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), ptr(x), ptr(cols), Structs.conv(g, x.strides(), cols.strides()));
+        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), at(x), at(cols), Structs.conv(g, x.strides(), cols.strides()));
     }
 
     @Override public void col2im(View cols, ConvGeometry g, View out) {
-        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), ptr(cols), ptr(out), Structs.conv(g, null, cols.strides()));
+        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), at(cols), at(out), Structs.conv(g, null, cols.strides()));
     }
 
     @Override public void maxPool2d(View x, ConvGeometry g, View out, View indices) {
-        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), ptr(x), ptr(out), ptr(indices), Structs.conv(g, x.strides(), null));
+        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), at(x), at(out), at(indices), Structs.conv(g, x.strides(), null));
     }
 
     @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
         fill(dx, 0);
-        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), ptr(grad), ptr(indices), ptr(dx), Structs.conv(g, null, null));
+        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), at(grad), at(indices), at(dx), Structs.conv(g, null, null));
     }
 
     // ---- gather / scatter ----
@@ -278,7 +282,7 @@ public final class CudaBackend implements Backend {
         if (m == 0) return;
         CudaStorage flag = (CudaStorage) allocate(DType.INT64, 1);
         dev.staging.toDevice(new int[] {0}, flag.ptr());   // the kernel's flag is an int
-        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, ptr(table), ptr(index), ptr(out), m, d, rows, flag.ptr());
+        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, at(table), at(index), at(out), m, d, rows, flag.address());
         int[] bad = new int[1];
         dev.staging.toHost(flag.ptr(), bad);
         if (bad[0] != 0) throw new TesseraException("index out of range in self");
@@ -287,16 +291,16 @@ public final class CudaBackend implements Backend {
     @Override public void indexAdd(View src, View index, View out) {
         long m = index.numel(), d = out.shape()[1];
         if (m == 0) return;
-        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, ptr(src), ptr(index), ptr(out), m, d);
+        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, at(src), at(index), at(out), m, d);
     }
 
     // ---- random: counter-based, so a seed gives the same stream on any launch shape ----
 
     @Override public void uniform(View out, double lo, double hi, long seed) {
-        dev.kernels.launch("uniform_" + dt(out.dtype()), out.numel(), ptr(out), out.numel(), seed, lo, hi);
+        dev.kernels.launch("uniform_" + dt(out.dtype()), out.numel(), at(out), out.numel(), seed, lo, hi);
     }
 
     @Override public void normal(View out, double mean, double std, long seed) {
-        dev.kernels.launch("normal_" + dt(out.dtype()), out.numel(), ptr(out), out.numel(), seed, mean, std);
+        dev.kernels.launch("normal_" + dt(out.dtype()), out.numel(), at(out), out.numel(), seed, mean, std);
     }
 }

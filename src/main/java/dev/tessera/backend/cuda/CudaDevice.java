@@ -38,7 +38,7 @@ final class CudaDevice {
         this.device = Device.cuda(index);
         cuDeviceGet(cuDevice, index);
         cuDevicePrimaryCtxRetain(context, cuDevice);
-        cuCtxSetCurrent(context);
+        makeCurrent();
         cuStreamCreate(stream, 0);   // flags 0 (blocking) is fine: every kernel and copy of Tessera goes on this one stream
         JCublas2.cublasCreate(cublas);
         JCublas2.cublasSetStream(cublas, new cudaStream_t(stream));
@@ -50,8 +50,19 @@ final class CudaDevice {
 
     Device device() { return device; }
 
-    /** JCuda contexts are current per thread: every entry point makes ours current first. */
-    void makeCurrent() { cuCtxSetCurrent(context); }
+    /** The device whose context Tessera last made current on this thread. */
+    private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
+
+    /**
+     * Contexts are current per thread: every entry point makes ours current first. Only Tessera
+     * sets contexts on its threads, so the driver is called only when the thread last ran another
+     * device's work (or none).
+     */
+    void makeCurrent() {
+        if (CURRENT.get() == this) return;
+        cuCtxSetCurrent(context);
+        CURRENT.set(this);
+    }
 
     void synchronize() {
         makeCurrent();

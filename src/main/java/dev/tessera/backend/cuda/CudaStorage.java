@@ -17,7 +17,7 @@ import jcuda.driver.CUdeviceptr;
 final class CudaStorage extends Storage {
     private static final Cleaner CLEANER = Cleaner.create();
 
-    private final CUdeviceptr ptr;
+    private final DevicePointer ptr;
     final long bytes;
     private final Device device;
     private final Cleaner.Cleanable release;
@@ -33,12 +33,22 @@ final class CudaStorage extends Storage {
 
     @Override public Device device() { return device; }
 
-    /** The block's address. Refused after close(): the block may already hold another tensor. */
+    /** The block, for cuBLAS and copies. Refused after close(): the block may already hold another tensor. */
     CUdeviceptr ptr() {
+        checkOpen();
+        return ptr;
+    }
+
+    /** The block's device address, for kernel arguments; refused after close() like {@link #ptr()}. */
+    long address() {
+        checkOpen();
+        return ptr.address();
+    }
+
+    private void checkOpen() {
         if (isClosed())
             throw new TesseraException("tensor used after close(): its " + device + " storage of " + numel() + " "
                     + dtype().name().toLowerCase(Locale.ROOT) + " elements was released");
-        return ptr;
     }
 
     /**

@@ -7,20 +7,22 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import dev.tessera.TesseraException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import jcuda.CudaException;
 import jcuda.Pointer;
-import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 
 /**
  * The PTX built from {@code cuda-kernels/} (resources {@code dev/tessera/cuda/<family>.ptx}),
  * loaded once per device, and a launcher. Function handles are cached by name, so a launch is a
- * map lookup plus cuLaunchKernel. Names follow cuda-kernels/README.md.
+ * map lookup plus cuLaunchKernel with a reused parameter block. Names follow cuda-kernels/README.md.
  */
 final class Kernels {
     /** The .cu files, one per op family. */
@@ -28,12 +30,20 @@ final class Kernels {
     static final int BLOCK = 256;
     private static final int MAX_GRID = 65535 * 8;
 
+    /** Bytes per argument slot: the largest argument is struct Strides (336 bytes). */
+    private static final int SLOT = 512, MAX_ARGS = 16;
+
     private final CudaDevice device;
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final ByteBuffer argBytes = ByteBuffer.allocateDirect(SLOT * MAX_ARGS).order(ByteOrder.nativeOrder());
+    private final Pointer[] kernelParams = new Pointer[MAX_ARGS + 1];   // [n]: pointers to slots 0..n-1
 
     Kernels(CudaDevice device) {
         this.device = device;
+        Pointer[] slots = new Pointer[MAX_ARGS];
+        for (int i = 0; i < MAX_ARGS; i++) slots[i] = Pointer.to(argBytes).withByteOffset((long) i * SLOT);
+        for (int n = 0; n <= MAX_ARGS; n++) kernelParams[n] = Pointer.to(Arrays.copyOf(slots, n));
         for (String family : FAMILIES) {
             byte[] ptx = readPtx(family);
             CUmodule module = new CUmodule();
@@ -50,7 +60,7 @@ final class Kernels {
                 throw new TesseraException("CUDA kernel image " + resource + " is missing from the jar: this build of Tessera was made "
                         + "without nvcc (build on a machine with the CUDA toolkit to include cuda-kernels/)");
             byte[] text = in.readAllBytes();
-            byte[] z = java.util.Arrays.copyOf(text, text.length + 1);
+            byte[] z = Arrays.copyOf(text, text.length + 1);
             return z;
         } catch (IOException e) {
             throw new TesseraException("could not read CUDA kernel image " + resource + ": " + e.getMessage(), e);
@@ -73,7 +83,7 @@ final class Kernels {
         throw new UnsupportedOperationException(name + " has no CUDA implementation (add it to cuda-kernels/, see its README)");
     }
 
-    /** A grid-stride launch over n elements. Arguments: CUdeviceptr, Long, Integer, Double, or byte[] (a struct by value). */
+    /** A grid-stride launch over n elements. Arguments: Long (an address or a 64-bit integer), Integer, Double, or byte[] (a struct by value). */
     void launch(String name, long n, Object... args) {
         int grid = (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID));
         launchGrid(name, grid, BLOCK, args);
@@ -85,20 +95,25 @@ final class Kernels {
         launchGrid(name, (int) Math.max(rows, 1), BLOCK, args);
     }
 
-    private void launchGrid(String name, int grid, int block, Object[] args) {
+    /**
+     * The arguments are written into one direct buffer, slot i at i·{@value #SLOT} bytes, and
+     * cuLaunchKernel gets prebuilt pointers to the first n slots: no Java arrays for JCuda to pin or
+     * copy, nothing allocated per launch. The driver copies the values during the call, so the
+     * buffer is free again when it returns; launches on one device are serialised here.
+     */
+    private synchronized void launchGrid(String name, int grid, int block, Object[] args) {
+        if (args.length > MAX_ARGS) throw new IllegalArgumentException(name + ": " + args.length + " kernel arguments, at most " + MAX_ARGS);
         device.makeCurrent();   // before the lookup too: cuModuleGetFunction needs the module's context current on this thread
         CUfunction f = function(name);
-        Pointer[] params = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) params[i] = param(args[i]);
-        cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, Pointer.to(params), null);
-    }
-
-    private static Pointer param(Object a) {
-        if (a instanceof CUdeviceptr p) return Pointer.to(p);
-        if (a instanceof Long l) return Pointer.to(new long[] {l});
-        if (a instanceof Integer i) return Pointer.to(new int[] {i});
-        if (a instanceof Double d) return Pointer.to(new double[] {d});
-        if (a instanceof byte[] struct) return Pointer.to(struct);
-        throw new IllegalArgumentException("kernel argument of type " + a.getClass().getSimpleName());
+        for (int i = 0; i < args.length; i++) {
+            int at = i * SLOT;
+            Object a = args[i];
+            if (a instanceof Long l) argBytes.putLong(at, l);
+            else if (a instanceof Integer v) argBytes.putInt(at, v);
+            else if (a instanceof Double d) argBytes.putDouble(at, d);
+            else if (a instanceof byte[] struct && struct.length <= SLOT) argBytes.put(at, struct);
+            else throw new IllegalArgumentException(name + ": kernel argument " + i + " of type " + a.getClass().getSimpleName());
+        }
+        cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, kernelParams[args.length], null);
     }
 }
