@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.Cuda;
+import dev.tessera.CudaOutOfMemoryException;
 import dev.tessera.DType;
 import dev.tessera.Device;
 import dev.tessera.Tensor;
@@ -44,6 +46,18 @@ class CudaMemoryTest {
     }
 
     private static CUdeviceptr address(Tensor t) { return ((CudaStorage) t.raw().storage()).ptr(); }
+
+    /** More than any GPU has: the allocator empties its cache, runs the GC, retries, then throws with the sizes; nothing is left allocated. */
+    @Test void anImpossibleAllocationThrowsCudaOutOfMemoryWithTheSizes() throws InterruptedException {
+        settle();
+        long allocated = Cuda.memoryAllocated();
+        CudaOutOfMemoryException e = assertThrows(CudaOutOfMemoryException.class,
+                () -> Tensor.zeros(new long[] {1L << 38}, DType.FLOAT32, Device.cuda()));   // 1 TiB
+        assertTrue(e.getMessage().startsWith("CUDA out of memory. Tried to allocate 1048576.00 MiB (cuda:0; "), e.getMessage());
+        assertTrue(e.getMessage().matches(".*MiB total capacity; [0-9.]+ MiB free; .*"), e.getMessage());
+        assertEquals(allocated, Cuda.memoryAllocated(), "memoryAllocated after the failed allocation");
+        Tensor.zeros(new long[] {1000}, DType.FLOAT32, Device.cuda()).sum().item();   // the device still works
+    }
 
     @Test void closeReturnsTheBlockAtOnceAndExactlyOnce() throws InterruptedException {
         settle();
