@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the CUDA host emulator (src/test/native/cuda-emu/README.md) into OUT_DIR: a
-# libcuda.so.1 that runs cuda-kernels/*.cu compiled for the host, and a libcublas.so.12 with the
-# GEMMs. Maven's `cuda-emulator` test run loads them in place of a GPU (pom.xml). Called by Maven
+# Builds the CUDA host emulator (src/test/native/cuda-emu/README.md) into OUT_DIR: driver/libcuda.so.1,
+# which runs cuda-kernels/*.cu compiled for the host, and the GEMMs as cuda12/libcublas.so.12 and
+# as cuda13/libcublas.so.13 (a CUDA-13 host, reached through Tessera's forwarding shim). Maven's
+# `cuda-emulator` test runs load them in place of a GPU (pom.xml). Called by Maven
 # (process-test-classes) and by hand:
 #   scripts/build-cuda-emu.sh [out-dir] [maven-repo]
 # Without g++/nm, or off Linux x86_64, it says so and builds nothing (the emulator run then skips).
@@ -22,7 +23,7 @@ CUBLAS_JAR="$REPO/org/jcuda/jcublas-natives/$JCUDA/jcublas-natives-$JCUDA-linux-
 for j in "$DRIVER_JAR" "$CUBLAS_JAR"; do [[ -f $j ]] || { say "skipped: $j not found"; exit 0; }; done
 
 WORK="$OUT.build"
-rm -rf "$WORK"; mkdir -p "$WORK" "$OUT"
+rm -rf "$WORK"; mkdir -p "$WORK" "$OUT/driver" "$OUT/cuda12" "$OUT/cuda13"
 extract() {  # jar-file dest-dir: unzip is not everywhere; the JDK's jar tool is wherever Maven runs
   mkdir -p "$2"
   if command -v unzip >/dev/null; then unzip -o -q "$1" 'lib/*' -d "$2"
@@ -67,12 +68,15 @@ for f in "$SRC/driver.cpp" "$WORK"/kernels_*.cpp; do
   objs+=("$o")
 done
 gcc -O2 -fPIC -c "$WORK/driver-stubs.c" -o "$WORK/driver-stubs.o"
-g++ -shared -o "$OUT/libcuda.so.1" "${objs[@]}" "$WORK/driver-stubs.o" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack
+g++ -shared -o "$OUT/driver/libcuda.so.1" "${objs[@]}" "$WORK/driver-stubs.o" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack
 
-echo 'libcublas.so.12 { global: *; };' > "$WORK/cublas.map"   # JCublas2 imports every symbol at version libcublas.so.12
-g++ "${FLAGS[@]}" -c "$SRC/cublas.cpp" -o "$WORK/cublas.o"
+# JCublas2 imports every symbol at version libcublas.so.12; the CUDA 13 library has its own node.
 gcc -O2 -fPIC -c "$WORK/cublas-stubs.c" -o "$WORK/cublas-stubs.o"
-g++ -shared -o "$OUT/libcublas.so.12" "$WORK/cublas.o" "$WORK/cublas-stubs.o" -Wl,-soname,libcublas.so.12 \
-  -Wl,--version-script,"$WORK/cublas.map" -L"$OUT" -l:libcuda.so.1
+for major in 12 13; do
+  g++ "${FLAGS[@]}" -DEMU_CUBLAS_MAJOR=$major -c "$SRC/cublas.cpp" -o "$WORK/cublas$major.o"
+  echo "libcublas.so.$major { global: *; };" > "$WORK/cublas$major.map"
+  g++ -shared -o "$OUT/cuda$major/libcublas.so.$major" "$WORK/cublas$major.o" "$WORK/cublas-stubs.o" -Wl,-soname,libcublas.so.$major \
+    -Wl,--version-script,"$WORK/cublas$major.map" -L"$OUT/driver" -l:libcuda.so.1
+done
 rm -rf "$WORK"
-say "built $OUT/libcuda.so.1 ($(ls cuda-kernels/*.cu | wc -l) kernel files) and $OUT/libcublas.so.12"
+say "built $OUT/driver/libcuda.so.1 ($(ls cuda-kernels/*.cu | wc -l) kernel files), $OUT/cuda12/libcublas.so.12 and $OUT/cuda13/libcublas.so.13"

@@ -74,8 +74,12 @@ int cublasSetMathMode(Handle* h, int mode) { if (!h) return NOT_INITIALIZED; h->
 int cublasGetMathMode(Handle* h, int* mode) { if (!h) return NOT_INITIALIZED; *mode = h->mathMode; return SUCCESS; }
 int cublasSetPointerMode_v2(Handle* h, int mode) { if (!h) return NOT_INITIALIZED; h->pointerMode = mode; return SUCCESS; }
 int cublasGetPointerMode_v2(Handle* h, int* mode) { if (!h) return NOT_INITIALIZED; *mode = h->pointerMode; return SUCCESS; }
-int cublasGetVersion_v2(Handle*, int* v) { *v = 120600; return SUCCESS; }
-int cublasGetProperty(int type, int* v) { *v = type == 0 ? 12 : type == 1 ? 6 : 0; return SUCCESS; }
+// The major version of the library this build stands in for: 12 (libcublas.so.12) or 13.
+#ifndef EMU_CUBLAS_MAJOR
+#define EMU_CUBLAS_MAJOR 12
+#endif
+int cublasGetVersion_v2(Handle*, int* v) { *v = EMU_CUBLAS_MAJOR * 10000; return SUCCESS; }
+int cublasGetProperty(int type, int* v) { *v = type == 0 ? EMU_CUBLAS_MAJOR : 0; return SUCCESS; }
 
 int cublasSgemm_v2(Handle* h, int ta, int tb, int m, int n, int k, const float* alpha, const float* A, int lda, const float* B, int ldb,
                    const float* beta, float* C, int ldc) {

@@ -20,11 +20,18 @@ public final class TestUtil {
      * cuda-emulator test run (pom.xml) whenever the emulator was built.
      */
     public static void assumeCuda() {
-        if (Device.isCudaAvailable()) return;
+        if (Device.isCudaAvailable()) {
+            if (Boolean.getBoolean("tessera.cudaEmulatorShim")) {   // the emulated CUDA-13 host: cuBLAS must have come through the shim
+                var details = dev.tessera.backend.cuda.CudaLibraries.load().details();
+                if (details.stream().noneMatch(l -> l.startsWith("cublas:") && l.contains("through Tessera's forwarding shim")))
+                    fail("expected cuBLAS 13 through the forwarding shim, got " + details);
+            }
+            return;
+        }
         String why = Device.cudaUnavailableReason().orElse("?");
         if ("1".equals(System.getenv("TESSERA_REQUIRE_CUDA"))) fail("TESSERA_REQUIRE_CUDA=1 but CUDA is unavailable: " + why);
         String emulator = System.getProperty("tessera.cudaEmulator");
-        if (emulator != null && Files.exists(Path.of(emulator, "libcuda.so.1")))
+        if (emulator != null && Files.exists(Path.of(emulator, "driver", "libcuda.so.1")))
             fail("the CUDA host emulator was built in " + emulator + " but CUDA is unavailable: " + why);
         Assumptions.assumeTrue(false, "no CUDA: " + why);
     }
