@@ -136,20 +136,12 @@ class CudaMatchesCpuTest {
                 Tensor::eq, Tensor::ne, Tensor::gt, Tensor::ge, Tensor::lt, Tensor::le);
         Tensor ga = a.to(Device.cuda()), gb = b.to(Device.cuda());
         for (int k = 0; k < ops.size(); k++) exact("int64 binary op #" + k, ops.get(k).apply(a, b), ops.get(k).apply(ga, gb));
-        for (int d = 0; d < 2; d++) {
-            exact("int64 sum", a.sum(d), ga.sum(d));
-            exact("int64 max", a.max(d), ga.max(d));
-            exact("int64 min", a.min(d), ga.min(d));
-            exact("int64 argmax", a.argmax(d), ga.argmax(d));
-            exact("int64 argmin", a.argmin(d), ga.argmin(d));
-        }
         Tensor m = a.gt(0.0), gm = ga.gt(0.0);   // BOOL [3, 4]
-        for (int d = 0; d < 2; d++) {
-            exact("bool sum", m.sum(d), gm.sum(d));
-            exact("bool max", m.max(d), gm.max(d));
-            exact("bool min", m.min(d), gm.min(d));
-            exact("bool argmax", m.argmax(d), gm.argmax(d));
-            exact("bool argmin", m.argmin(d), gm.argmin(d));
+        List<Function<Tensor, Tensor>> reductions = List.of(t -> t.sum(0), t -> t.sum(1), t -> t.max(0), t -> t.max(1), t -> t.min(0), t -> t.min(1),
+                t -> t.argmax(0), t -> t.argmax(1), t -> t.argmin(0), t -> t.argmin(1));
+        for (int k = 0; k < reductions.size(); k++) {
+            exact("int64 reduction #" + k, reductions.get(k).apply(a), reductions.get(k).apply(ga));
+            exact("bool reduction #" + k, reductions.get(k).apply(m), reductions.get(k).apply(gm));
         }
         exact("bool and bool", m.mul(a.lt(2.0)), gm.mul(ga.lt(2.0)));
         exact("contiguous int64", a.t().contiguous(), ga.t().contiguous());   // a strided copy
