@@ -131,9 +131,21 @@ bool runBlockInFibers(unsigned n) {
         fibers[t] = {sp, false, false};
     }
     inFibers = true;
+    static unsigned order[TS_EMU_MAX_BLOCK];
+    static unsigned long long rng = 0x9E3779B97F4A7C15ull;   // fixed seed: every run interleaves alike
+    for (unsigned t = 0; t < n; t++) order[t] = t;
     for (;;) {
+        // A new random order between each pair of barriers: a missing __syncthreads then shows up
+        // as a read of a slot another thread has not written yet, or a write over one it has not read yet.
+        for (unsigned i = n - 1; i > 0; i--) {
+            rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;   // xorshift64
+            unsigned j = (unsigned) (rng % (i + 1)), tmp = order[i];
+            order[i] = order[j];
+            order[j] = tmp;
+        }
         unsigned done = 0, waiting = 0;
-        for (unsigned t = 0; t < n; t++) {
+        for (unsigned i = 0; i < n; i++) {
+            unsigned t = order[i];
             if (fibers[t].done) continue;
             current = t;
             emu_threadIdx = {t, 0, 0};

@@ -99,6 +99,13 @@ class CudaMatchesCpuTest {
         check(in -> in[0].var(2).add(in[0].std(0).sum()), x);
         assertArrayEquals(x.argmax(1).toLongArray(), x.to(Device.cuda()).argmax(1).toLongArray());
         assertClose(x.to(Device.cuda()).argmin(2).cpu(), x.argmin(2), 0, 0);
+        // Rows longer than a block (256 threads): each thread folds several elements and the whole
+        // reduction tree takes part, so a missing barrier in it changes the result.
+        Tensor wide = random(3, 1000);
+        check(in -> in[0].sum(1).add(in[0].max(1)).add(in[0].min(1)), wide);
+        check(in -> in[0].var(0).add(in[0].mean(0)), random(300, 2));
+        assertClose(wide.to(Device.cuda()).argmax(1).cpu(), wide.argmax(1), 0, 0);
+        assertClose(wide.to(Device.cuda()).argmin(1).cpu(), wide.argmin(1), 0, 0);
         Tensor x64 = x.to(DType.FLOAT64);
         assertClose(x64.to(Device.cuda()).argmin(1).cpu(), x64.argmin(1), 0, 0);
         assertClose(x64.to(Device.cuda()).argmax(0).cpu(), x64.argmax(0), 0, 0);
@@ -114,6 +121,8 @@ class CudaMatchesCpuTest {
 
     @Test void softmaxConvPoolEmbeddingLayerNorm() {
         check(in -> in[0].softmax(1).add(in[0].logSoftmax(-1)), random(4, 9, 3));
+        check(in -> in[0].softmax(1).mul(in[0].logSoftmax(1)), random(3, 700));   // rows longer than a block
+        check(in -> F.layerNorm(in[0], new long[] {517}, in[1], in[2], 1e-5), random(2, 517), random(517), random(517));
         check(in -> Conv.conv2d(in[0], in[1], in[2], new int[] {2, 1}, new int[] {1, 2}, new int[] {1, 2}, 1), random(2, 3, 9, 8), random(4, 3, 3, 2), random(4));
         check(in -> Conv.conv2d(in[0], in[1], null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 2), random(2, 4, 6, 6), random(6, 2, 3, 3));
         check(in -> Conv.conv1d(in[0], in[1], in[2], 1, 1, 1, 1), random(2, 3, 10), random(5, 3, 3), random(5));
