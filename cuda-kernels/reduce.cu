@@ -1,6 +1,6 @@
 // reduce_<op>_<dt>: reductions along the inner axis of an [outer, inner] view, one block per
-// output row (a grid smaller than outer also works: blocks stride over rows). Each thread scans
-// a strided slice of the row, then blockReduce merges the threads' states.
+// row or per slice of a long row (a smaller grid also works: blocks stride over them). Each
+// thread scans a strided part of its block's range, then blockReduce merges the threads' states.
 #include "common.cuh"
 
 // Sums accumulate in double for floats (as CpuBackend does) and exactly in long long for
@@ -41,36 +41,44 @@ template <class T> struct Min : Extreme<T, false> { typedef T Out; __device__ Ou
 template <class T> struct Argmax : Extreme<T, true> { typedef long long Out; __device__ Out result(Best<T> s) const { return s.i < 0 ? 0 : s.i; } };
 template <class T> struct Argmin : Extreme<T, false> { typedef long long Out; __device__ Out result(Best<T> s) const { return s.i < 0 ? 0 : s.i; } };
 
+// Each row is cut into slices of `per` elements (the last may be shorter, none is empty), one
+// block per slice: block b reduces slice b % slices of row b / slices into out[b]. per = inner is
+// the plain one-block-per-row reduction; a smaller per spreads a long row over many blocks, and
+// the caller reduces the [outer, slices] partial results again (SUM, MAX and MIN only: a partial
+// argmax would need its value too).
 template <class Op, class T>
-__device__ void reduce(const T* x, typename Op::Out* out, long long outer, long long inner, long long strideOuter, long long strideInner) {
+__device__ void reduce(const T* x, typename Op::Out* out, long long outer, long long inner, long long strideOuter, long long strideInner,
+                       long long per) {
     Op op;
-    for (long long r = blockIdx.x; r < outer; r += gridDim.x) {   // uniform per block: the barriers inside blockReduce are safe
+    long long slices = (inner + per - 1) / per;
+    for (long long b = blockIdx.x; b < outer * slices; b += gridDim.x) {   // uniform per block: the barriers inside blockReduce are safe
+        long long r = b / slices, begin = (b % slices) * per, end = begin + per < inner ? begin + per : inner;
         const T* row = x + r * strideOuter;
         typename Op::State s = op.init();
-        for (long long j = threadIdx.x; j < inner; j += blockDim.x) s = op.step(s, row[j * strideInner], j);
+        for (long long j = begin + threadIdx.x; j < end; j += blockDim.x) s = op.step(s, row[j * strideInner], j);
         s = blockReduce(s, op);
-        if (threadIdx.x == 0) out[r] = op.result(s);
+        if (threadIdx.x == 0) out[b] = op.result(s);
     }
 }
 
-#define TS_REDUCE_ARGS long long outer, long long inner, long long so, long long si
-extern "C" __global__ void reduce_sum_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Sum<float>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_sum_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Sum<double>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_sum_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Sum<long long>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_sum_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Sum<b8>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_max_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Max<float>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_max_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Max<double>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_max_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Max<long long>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_max_b8(const b8* x, b8* out, TS_REDUCE_ARGS) { reduce<Max<b8>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_min_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Min<float>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_min_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Min<double>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_min_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Min<long long>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_min_b8(const b8* x, b8* out, TS_REDUCE_ARGS) { reduce<Min<b8>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmax_f32(const float* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<float>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmax_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<double>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmax_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<long long>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmax_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<b8>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmin_f32(const float* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<float>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmin_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<double>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmin_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<long long>>(x, out, outer, inner, so, si); }
-extern "C" __global__ void reduce_argmin_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<b8>>(x, out, outer, inner, so, si); }
+#define TS_REDUCE_ARGS long long outer, long long inner, long long so, long long si, long long per
+extern "C" __global__ void reduce_sum_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Sum<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_sum_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Sum<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_sum_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Sum<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_sum_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Sum<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_max_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Max<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_max_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Max<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_max_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Max<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_max_b8(const b8* x, b8* out, TS_REDUCE_ARGS) { reduce<Max<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_min_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Min<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_min_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Min<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_min_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Min<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_min_b8(const b8* x, b8* out, TS_REDUCE_ARGS) { reduce<Min<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmax_f32(const float* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmax_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmax_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmax_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmax<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmin_f32(const float* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmin_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmin_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_argmin_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<b8>>(x, out, outer, inner, so, si, per); }

@@ -136,11 +136,28 @@ public final class CudaBackend implements Backend {
 
     // ---- reductions and softmax ----
 
+    /**
+     * One block per row, unless there are few rows and they are long: then SUM, MAX and MIN cut
+     * each row into slices of at least {@value #MIN_SLICE} elements over about {@value #SPREAD_BLOCKS}
+     * blocks in all, and reduce the partial results again (a full reduction of a large tensor would
+     * otherwise run on one multiprocessor).
+     */
     @Override public void reduce(ReduceOp op, View x, View out) {
         long outer = x.shape()[0], inner = x.shape()[1];
         if (outer == 0) return;
-        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(x.dtype()), outer, at(x), at(out), outer, inner, x.strides()[0], x.strides()[1]);
+        String name = "reduce_" + lower(op) + "_" + dt(x.dtype());
+        boolean split = op != ReduceOp.ARGMAX && op != ReduceOp.ARGMIN && outer < SPREAD_BLOCKS / 4 && inner >= 4 * MIN_SLICE;
+        if (!split) {
+            dev.kernels.launchRows(name, outer, at(x), at(out), outer, inner, x.strides()[0], x.strides()[1], inner);
+            return;
+        }
+        long per = Math.max(MIN_SLICE, -Math.floorDiv(-inner * outer, SPREAD_BLOCKS)), slices = -Math.floorDiv(-inner, per);
+        View partial = new View(allocate(out.dtype(), outer * slices), 0, new long[] {outer, slices}, new long[] {slices, 1});
+        dev.kernels.launchRows(name, outer * slices, at(x), at(partial), outer, inner, x.strides()[0], x.strides()[1], per);
+        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(out.dtype()), outer, at(partial), at(out), outer, slices, slices, 1L, slices);
     }
+
+    private static final long MIN_SLICE = 2048, SPREAD_BLOCKS = 1024;
 
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];

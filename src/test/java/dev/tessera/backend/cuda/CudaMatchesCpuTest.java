@@ -106,6 +106,13 @@ class CudaMatchesCpuTest {
         check(in -> in[0].var(0).add(in[0].mean(0)), random(300, 2));
         assertClose(wide.to(Device.cuda()).argmax(1).cpu(), wide.argmax(1), 0, 0);
         assertClose(wide.to(Device.cuda()).argmin(1).cpu(), wide.argmin(1), 0, 0);
+        // Few long rows: SUM/MAX/MIN spread each row over several blocks, then reduce the partials.
+        Tensor longRows = random(3, 20000);
+        check(in -> in[0].sum(1).add(in[0].max(1)).sub(in[0].min(1)).add(in[0].mean()), longRows);
+        check(in -> in[0].sum(0).add(in[0].max(0)), random(20000, 2));   // strided long rows
+        Tensor positive = longRows.gt(0.0);
+        exact("bool count over long rows", positive.sum(), positive.to(Device.cuda()).sum());   // partial counts are INT64
+        exact("int64 max over long rows", longRows.mul(100.0).to(DType.INT64).max(1), longRows.mul(100.0).to(DType.INT64).to(Device.cuda()).max(1));
         Tensor x64 = x.to(DType.FLOAT64);
         assertClose(x64.to(Device.cuda()).argmin(1).cpu(), x64.argmin(1), 0, 0);
         assertClose(x64.to(Device.cuda()).argmax(0).cpu(), x64.argmax(0), 0, 0);
