@@ -30,40 +30,61 @@ import java.util.function.Supplier;
 final class GpuBench {
     private GpuBench() {}
 
-    private record Row(String name, double tessera, String unit, boolean higherIsBetter) {}
+    record Row(String name, double tessera, String unit, boolean higherIsBetter) {}
+
+    /** The problem sizes; the names of the rows come from them and must match bench_gpu.py's at FULL. */
+    record Sizes(int gemm, int bmmBatch, int bmm, int addBig, int addSmall, int softmax, int trainBatch) {
+        static final Sizes FULL = new Sizes(4096, 64, 128, 1 << 20, 1024, 4096, 256);
+    }
 
     static void run() {
         if (!Device.isCudaAvailable())
             throw new IllegalArgumentException("bench gpu: CUDA unavailable: " + Device.cudaUnavailableReason().orElse("unknown"));
+        print(measure(Sizes.FULL), pytorchReference());
+    }
+
+    /** The rows' names, in order: what bench_gpu.py prints after "ref" at {@link Sizes#FULL}. */
+    static List<String> names(Sizes z) {
+        return List.of("sgemm_" + z.gemm, "bmm_" + z.bmmBatch + "x" + z.bmm + "x" + z.bmm, "add_" + count(z.addBig), "add_" + count(z.addSmall),
+                "softmax_" + z.softmax + "x" + z.softmax, "train_step_m2_b" + z.trainBatch);
+    }
+
+    /** Tessera's rows on cuda:0, TF32 off. */
+    static List<Row> measure(Sizes z) {
+        List<String> name = names(z);
         Device d = Device.cuda();
         Cuda.setAllowTf32(false);
         List<Row> rows = new ArrayList<>();
         try (var noGrad = Tensor.noGrad()) {
-            Tensor a = Tensor.randn(new long[] {4096, 4096}, DType.FLOAT32, d), b = Tensor.randn(new long[] {4096, 4096}, DType.FLOAT32, d);
-            rows.add(new Row("sgemm_4096", 2.0 * Math.pow(4096, 3) / seconds(() -> a.mm(b)) / 1e9, "GFLOP/s", true));
-            Tensor x = Tensor.randn(new long[] {64, 128, 128}, DType.FLOAT32, d), y = Tensor.randn(new long[] {64, 128, 128}, DType.FLOAT32, d);
-            rows.add(new Row("bmm_64x128x128", 2.0 * 64 * Math.pow(128, 3) / seconds(() -> x.bmm(y)) / 1e9, "GFLOP/s", true));
-            Tensor u = Tensor.randn(new long[] {1 << 20}, DType.FLOAT32, d), v = Tensor.randn(new long[] {1 << 20}, DType.FLOAT32, d);
-            rows.add(new Row("add_1M", seconds(() -> u.add(v)) * 1e6, "us", false));
-            Tensor s = Tensor.randn(new long[] {1024}, DType.FLOAT32, d), t = Tensor.randn(new long[] {1024}, DType.FLOAT32, d);
-            rows.add(new Row("add_1K", seconds(() -> s.add(t)) * 1e6, "us", false));
-            Tensor m = Tensor.randn(new long[] {4096, 4096}, DType.FLOAT32, d);
-            rows.add(new Row("softmax_4096x4096", seconds(() -> m.softmax(-1)) * 1e3, "ms", false));
+            Tensor a = Tensor.randn(new long[] {z.gemm, z.gemm}, DType.FLOAT32, d), b = Tensor.randn(new long[] {z.gemm, z.gemm}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(0), 2.0 * Math.pow(z.gemm, 3) / seconds(() -> a.mm(b)) / 1e9, "GFLOP/s", true));
+            Tensor x = Tensor.randn(new long[] {z.bmmBatch, z.bmm, z.bmm}, DType.FLOAT32, d), y = Tensor.randn(new long[] {z.bmmBatch, z.bmm, z.bmm}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(1), 2.0 * z.bmmBatch * Math.pow(z.bmm, 3) / seconds(() -> x.bmm(y)) / 1e9, "GFLOP/s", true));
+            Tensor u = Tensor.randn(new long[] {z.addBig}, DType.FLOAT32, d), v = Tensor.randn(new long[] {z.addBig}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(2), seconds(() -> u.add(v)) * 1e6, "us", false));
+            Tensor s = Tensor.randn(new long[] {z.addSmall}, DType.FLOAT32, d), t = Tensor.randn(new long[] {z.addSmall}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(3), seconds(() -> s.add(t)) * 1e6, "us", false));
+            Tensor m = Tensor.randn(new long[] {z.softmax, z.softmax}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(4), seconds(() -> m.softmax(-1)) * 1e3, "ms", false));
         }
         Module model = new CustomModulesExample.M2().to(d);
         SGD sgd = new SGD(model.parameters(), 0.01);
-        Tensor xb = Tensor.randn(new long[] {256, 784}, DType.FLOAT32, d);
-        Tensor yb = Tensor.rand(256).mul(10).to(DType.INT64).clamp(0, 9).to(d);
+        Tensor xb = Tensor.randn(new long[] {z.trainBatch, 784}, DType.FLOAT32, d);
+        Tensor yb = Tensor.rand(z.trainBatch).mul(10).to(DType.INT64).clamp(0, 9).to(d);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
-        rows.add(new Row("train_step_m2_b256", seconds(() -> {
+        rows.add(new Row(name.get(5), seconds(() -> {
             Tensor loss = lossFn.forward(model.forward(xb), yb);
             sgd.zeroGrad();
             loss.backward();
             sgd.step();
             return loss;
         }) * 1e3, "ms", false));
-        Map<String, String> ref = pytorchReference();
-        print(rows, ref);
+        return rows;
+    }
+
+    /** 1024 -> "1K", 1048576 -> "1M", as the row names have them. */
+    private static String count(int n) {
+        return n % (1 << 20) == 0 ? n / (1 << 20) + "M" : n % 1024 == 0 ? n / 1024 + "K" : String.valueOf(n);
     }
 
     /** Median seconds per call: warm-up, then 7 samples of repetitions each ended by a device synchronise. */
@@ -108,7 +129,7 @@ final class GpuBench {
         return out;
     }
 
-    private static void print(List<Row> rows, Map<String, String> ref) {
+    static void print(List<Row> rows, Map<String, String> ref) {
         Locale l = Locale.ROOT;
         System.out.println("Tessera GPU benchmark on cuda:0; reference: " + ref.getOrDefault("version", "none (python3 with torch not found)"));
         System.out.printf(l, "%-22s %12s %12s %8s  %s%n", "benchmark", "tessera", "pytorch", "ratio", "unit");

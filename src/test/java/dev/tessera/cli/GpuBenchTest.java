@@ -1,0 +1,48 @@
+package dev.tessera.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tessera.TestUtil;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** {@code tessera bench gpu} before a GPU session spends time on it: names, rows, the table. */
+class GpuBenchTest {
+    /** Each of Tessera's rows at full size has a PyTorch line of the same name, or its ratio stays empty. */
+    @Test void rowNamesMatchThePyTorchScript() throws IOException {
+        String script;
+        try (InputStream in = GpuBench.class.getResourceAsStream("bench_gpu.py")) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        for (String name : GpuBench.names(GpuBench.Sizes.FULL)) assertTrue(script.contains("print(\"ref " + name + "\""), name);
+    }
+
+    /** Small sizes on the device: every row measured, and the table puts the ratio where a reference is given. */
+    @Tag("cuda") @Test void measuresEveryRowAndPrintsRatios() {
+        TestUtil.assumeCuda();
+        GpuBench.Sizes small = new GpuBench.Sizes(64, 2, 16, 4096, 1024, 64, 16);
+        List<GpuBench.Row> rows = GpuBench.measure(small);
+        assertEquals(GpuBench.names(small), rows.stream().map(GpuBench.Row::name).toList());
+        for (GpuBench.Row r : rows) assertTrue(r.tessera() > 0 && Double.isFinite(r.tessera()), r.toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream saved = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            GpuBench.print(rows, Map.of("add_1K", String.valueOf(rows.get(3).tessera() * 2), "version", "test"));
+        } finally {
+            System.setOut(saved);
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("Tessera GPU benchmark on cuda:0; reference: test"), text);
+        assertTrue(text.matches("(?s).*\\nadd_1K +[0-9.]+ +[0-9.]+ +2\\.00x  us\\n.*"), text);   // time ratio: reference / tessera
+        assertTrue(text.contains("bench: sgemm_64 tessera="), text);
+    }
+}
