@@ -4,13 +4,15 @@
 # as cuda13/libcublas.so.13 (a CUDA-13 host, reached through Tessera's forwarding shim). Maven's
 # `cuda-emulator` test runs load them in place of a GPU (pom.xml). Called by Maven
 # (process-test-classes) and by hand:
-#   scripts/build-cuda-emu.sh [out-dir] [maven-repo]
-# Without g++/nm, or off Linux x86_64, it says so and builds nothing (the emulator run then skips).
+#   scripts/build-cuda-emu.sh [out-dir] [maven-repo] [ptx-dir]
+# Without g++/nm, off Linux x86_64, or when the build made no PTX (no nvcc: CUDA would only report
+# its kernels missing), it says so and builds nothing; the emulator's test runs then skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${1:-target/cuda-emu}
 REPO=${2:-$HOME/.m2/repository}
+PTX=${3:-target/classes/dev/tessera/cuda}
 JCUDA=${JCUDA_VERSION:-12.6.0}
 SRC=src/test/native/cuda-emu
 say() { echo "[cuda-emu] $*"; }
@@ -18,6 +20,7 @@ say() { echo "[cuda-emu] $*"; }
 rm -rf "$OUT"
 if [[ "$(uname -s)/$(uname -m)" != Linux/x86_64 ]]; then say "skipped: not Linux x86_64 (the fiber switch is x86_64 assembly)"; exit 0; fi
 for tool in g++ nm; do command -v $tool >/dev/null || { say "skipped: $tool not found"; exit 0; }; done
+[[ -f $PTX/kernels.txt ]] || { say "skipped: no PTX in $PTX (built without nvcc)"; exit 0; }
 DRIVER_JAR="$REPO/org/jcuda/jcuda-natives/$JCUDA/jcuda-natives-$JCUDA-linux-x86_64.jar"
 CUBLAS_JAR="$REPO/org/jcuda/jcublas-natives/$JCUDA/jcublas-natives-$JCUDA-linux-x86_64.jar"
 for j in "$DRIVER_JAR" "$CUBLAS_JAR"; do [[ -f $j ]] || { say "skipped: $j not found"; exit 0; }; done
