@@ -15,6 +15,23 @@ public final class TestUtil {
     private TestUtil() {}
 
     /**
+     * Runs the GC and waits until the Cleaners have handed unreachable CUDA blocks back to the
+     * allocator (they run on their own thread): {@link Cuda#memoryAllocated()} holds still for
+     * 100 ms, or 5 s pass. Returns that count.
+     */
+    public static long settledCudaMemory() throws InterruptedException {
+        System.gc();
+        long last = Cuda.memoryAllocated();
+        for (long deadline = System.nanoTime() + 5_000_000_000L; System.nanoTime() < deadline; ) {
+            Thread.sleep(100);
+            long now = Cuda.memoryAllocated();
+            if (now == last) break;
+            last = now;
+        }
+        return last;
+    }
+
+    /**
      * For tests that need CUDA (tag them {@code @Tag("cuda")}): skips without CUDA, but fails where
      * CUDA must be there — with {@code TESSERA_REQUIRE_CUDA=1} (scripts/gpu-check.sh), and in the
      * cuda-emulator test run (pom.xml) whenever the emulator was built.

@@ -40,10 +40,7 @@ class CudaMemoryTest {
     @BeforeEach void requireCuda() { TestUtil.assumeCuda(); }
 
     /** Lets the Cleaners of earlier tests' garbage run first, so the counters move only by what a test does. */
-    private static void settle() throws InterruptedException {
-        System.gc();
-        Thread.sleep(200);
-    }
+    private static void settle() throws InterruptedException { TestUtil.settledCudaMemory(); }
 
     private static CUdeviceptr address(Tensor t) { return ((CudaStorage) t.raw().storage()).ptr(); }
 
