@@ -19,7 +19,7 @@
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
 enum {
-    OK = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, NOT_INITIALIZED = 3, INVALID_DEVICE = 101, INVALID_IMAGE = 200,
+    OK = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, INVALID_DEVICE = 101, INVALID_IMAGE = 200,
     INVALID_HANDLE = 400, NOT_FOUND = 500, LAUNCH_FAILED = 719, NOT_SUPPORTED = 801
 };
 
@@ -44,7 +44,6 @@ namespace {
 pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;   // one driver call, and one kernel, at a time
 struct Guard { Guard() { pthread_mutex_lock(&lock); } ~Guard() { pthread_mutex_unlock(&lock); } };
 
-bool initialized;
 std::map<uintptr_t, size_t> allocations;   // device blocks: address -> bytes
 std::map<uintptr_t, size_t> hostAllocations;
 size_t used;
@@ -180,7 +179,7 @@ extern "C" void emu_syncthreads(void) {
 
 extern "C" {
 
-CUresult cuInit(unsigned) { Guard g; initialized = true; return OK; }
+CUresult cuInit(unsigned) { return OK; }
 CUresult cuDriverGetVersion(int* v) { *v = 12060; return OK; }
 CUresult cuDeviceGetCount(int* n) { *n = deviceCount(); return OK; }
 CUresult cuDeviceGet(int* d, int ordinal) {

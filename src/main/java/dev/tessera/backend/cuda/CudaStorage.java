@@ -18,14 +18,12 @@ final class CudaStorage extends Storage {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final DevicePointer ptr;
-    final long bytes;
     private final Device device;
     private final Cleaner.Cleanable release;
 
     CudaStorage(DType dtype, long numel, CachingAllocator.Block block, Device device) {
         super(dtype, numel);
         this.ptr = block.ptr();
-        this.bytes = block.size();
         this.device = device;
         CachingAllocator allocator = block.owner();
         this.release = CLEANER.register(this, () -> allocator.release(block));

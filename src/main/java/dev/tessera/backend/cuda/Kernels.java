@@ -111,8 +111,10 @@ final class Kernels {
             if (a instanceof Long l) argBytes.putLong(at, l);
             else if (a instanceof Integer v) argBytes.putInt(at, v);
             else if (a instanceof Double d) argBytes.putDouble(at, d);
-            else if (a instanceof byte[] struct && struct.length <= SLOT) argBytes.put(at, struct);
-            else throw new IllegalArgumentException(name + ": kernel argument " + i + " of type " + a.getClass().getSimpleName());
+            else if (a instanceof byte[] struct) {
+                if (struct.length > SLOT) throw new IllegalArgumentException(name + ": struct argument " + i + " of " + struct.length + " bytes, at most " + SLOT);
+                argBytes.put(at, struct);
+            } else throw new IllegalArgumentException(name + ": kernel argument " + i + " of type " + a.getClass().getSimpleName());
         }
         cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, kernelParams[args.length], null);
     }
