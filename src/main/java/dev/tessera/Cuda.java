@@ -29,4 +29,18 @@ public final class Cuda {
     /** PyTorch's {@code torch.backends.cuda.matmul.allow_tf32}: false (exact FP32 GEMM) by default. */
     public static void setAllowTf32(boolean allow) { setAllowTf32(Device.cuda(), allow); }
     public static void setAllowTf32(Device d, boolean allow) { CudaRuntime.setAllowTf32(d.index(), allow); }
+
+    // torch.backends.cudnn: process-wide switches; setting them never throws, also without a GPU.
+
+    /** {@code torch.backends.cudnn.enabled}: true by default (false when TESSERA_CUDNN=0); false runs conv2d and batch norm on Tessera's kernels. */
+    public static void setCudnnEnabled(boolean on) { CudaRuntime.setCudnnEnabled(on); }
+
+    /** {@code torch.backends.cudnn.allow_tf32}: true by default, as PyTorch (FLOAT32 convolutions may use TF32); false forces FMA math. */
+    public static void setCudnnAllowTf32(boolean allow) { CudaRuntime.setCudnnAllowTf32(allow); }
+
+    /** {@code torch.backends.cudnn.benchmark}: false by default (cuDNN's heuristics); true times the algorithms once per shape. */
+    public static void setCudnnBenchmark(boolean on) { CudaRuntime.setCudnnBenchmark(on); }
+
+    /** {@code torch.backends.cudnn.deterministic}: false by default; true admits only algorithms cuDNN reports deterministic. */
+    public static void setCudnnDeterministic(boolean on) { CudaRuntime.setCudnnDeterministic(on); }
 }

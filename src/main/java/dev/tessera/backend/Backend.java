@@ -87,6 +87,61 @@ public interface Backend {
     void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd);
 
     /**
+     * 2-D convolution (cross-correlation, as PyTorch and cuDNN's CROSS_CORRELATION mode), the
+     * primitive aten dispatches as {@code cudnn_convolution} plus the bias: x [N, C, H, W] (any
+     * strides), weight [OC, C/groups, kh, kw] contiguous, bias [OC] or null, out [N, OC, outH, outW]
+     * contiguous, overwritten with out[n, o, i, j] = bias[o] + Σ over c &lt; C/groups, ki, kj of
+     * weight[o, c, ki, kj]·x[n, (o / (OC/groups))·C/groups + c, i·sh − ph + ki·dh, j·sw − pw + kj·dw],
+     * where x outside the image is 0. g gives N, C, H, W, the kernel, stride, padding and dilation
+     * (its padValue is ignored); groups divides C and OC.
+     */
+    void conv2d(View x, View weight, View bias, ConvGeometry g, int groups, View out);
+
+    /**
+     * The gradient of {@link #conv2d} with respect to its input (aten's
+     * {@code cudnn_convolution_backward_input}): grad [N, OC, outH, outW] contiguous, weight as in
+     * conv2d; dx [N, C, H, W] contiguous is overwritten.
+     */
+    void conv2dBackwardData(View grad, View weight, ConvGeometry g, int groups, View dx);
+
+    /**
+     * The gradients of {@link #conv2d} with respect to weight and bias: grad [N, OC, outH, outW]
+     * contiguous, x as in conv2d; dweight [OC, C/groups, kh, kw] contiguous is overwritten with
+     * Σ over n, i, j of grad[n, o, i, j]·x[...] (the same window as the forward), and dbias [OC] with
+     * Σ over n, i, j of grad[n, o, i, j]. Either output may be null (not wanted).
+     */
+    void conv2dBackwardWeight(View grad, View x, ConvGeometry g, int groups, View dweight, View dbias);
+
+    /**
+     * Batch normalisation in training mode (aten's {@code cudnn_batch_norm} with training = true)
+     * over contiguous x [N, C, S] (S = H·W for images, L or 1 for BatchNorm1d): per channel c, over
+     * its M = N·S values, mean_c and the biased variance var_c; out [N, C, S] contiguous =
+     * (x − mean_c)·invstd_c·weight[c] + bias[c] with invstd_c = 1/√(var_c + eps); weight and bias
+     * [C] may be null (1 and 0). saveMean and saveInvStd [C] receive mean_c and invstd_c for
+     * {@link #batchNormBackward}. runningMean and runningVar [C] (both or neither) are updated in
+     * place: r = (1 − factor)·r + factor·s, with s = mean_c and the unbiased var_c·M/(M − 1) (the
+     * convention of PyTorch and of cuDNN's running variance). The caller ensures M &gt; 1.
+     */
+    void batchNorm(View x, View weight, View bias, View runningMean, View runningVar, double factor, double eps,
+                   View out, View saveMean, View saveInvStd);
+
+    /**
+     * Batch normalisation in evaluation mode: out = (x − runningMean[c])/√(runningVar[c] + eps)·weight[c]
+     * + bias[c], shapes as {@link #batchNorm}; nothing else is written.
+     */
+    void batchNormInference(View x, View weight, View bias, View runningMean, View runningVar, double eps, View out);
+
+    /**
+     * The backward of training-mode {@link #batchNorm} from its saved statistics (aten's
+     * {@code cudnn_batch_norm_backward}): with x̂ = (x − saveMean[c])·saveInvStd[c] and sums over a
+     * channel's M values, dx = weight[c]·invstd_c·(grad − Σgrad/M − x̂·Σ(grad·x̂)/M), dweight[c] =
+     * Σ grad·x̂, dbias[c] = Σ grad. grad and x [N, C, S] contiguous; weight may be null (1); eps is
+     * the forward's (cuDNN wants it); any of dx, dweight, dbias may be null (not wanted); those given
+     * are overwritten.
+     */
+    void batchNormBackward(View grad, View x, View weight, View saveMean, View saveInvStd, double eps, View dx, View dweight, View dbias);
+
+    /**
      * x [N, C, H, W] (any strides) to columns [N, C*kh*kw, outH*outW], rows ordered (c, ki, kj);
      * cols may have any strides with a unit last stride (a convolution lays it out as
      * [C*kh*kw, N, outH*outW] so that one GEMM covers the batch).

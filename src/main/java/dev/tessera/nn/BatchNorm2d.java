@@ -10,11 +10,15 @@ import dev.tessera.nn.functional.F;
  * Training uses the batch's statistics and updates the running ones (momentum 0.1, unbiased
  * running variance); eval uses the running statistics. Buffers running_mean, running_var and
  * num_batches_tracked (INT64), as PyTorch; none when {@code trackRunningStats} is false (then the
- * batch statistics are used in eval too). γ = 1, β = 0 initially.
+ * batch statistics are used in eval too). γ = 1, β = 0 initially. A null momentum is PyTorch's
+ * {@code momentum=None}: the running stats are the cumulative average, updated with the factor
+ * 1/num_batches_tracked.
  */
 public class BatchNorm2d extends Module {
     public final long numFeatures;
-    public final double eps, momentum;
+    public final double eps;
+    /** The running-average factor; null for PyTorch's momentum=None (cumulative average). */
+    public final Double momentum;
     public final boolean affine, trackRunningStats;
     public final Parameter weight, bias;
     public final Tensor runningMean, runningVar, numBatchesTracked;
@@ -22,6 +26,11 @@ public class BatchNorm2d extends Module {
     public BatchNorm2d(long numFeatures) { this(numFeatures, 1e-5, 0.1, true, true); }
 
     public BatchNorm2d(long numFeatures, double eps, double momentum, boolean affine, boolean trackRunningStats) {
+        this(numFeatures, eps, (Double) momentum, affine, trackRunningStats);
+    }
+
+    /** momentum null: PyTorch's momentum=None (cumulative moving average). */
+    public BatchNorm2d(long numFeatures, double eps, Double momentum, boolean affine, boolean trackRunningStats) {
         if (numFeatures < 1) throw new IllegalArgumentException(getClass().getSimpleName() + ": num_features must be positive, got " + numFeatures);
         this.numFeatures = numFeatures; this.eps = eps; this.momentum = momentum;
         this.affine = affine; this.trackRunningStats = trackRunningStats;
@@ -42,14 +51,16 @@ public class BatchNorm2d extends Module {
         checkInput(x);
         if (x.size(1) != numFeatures)
             throw new TesseraException("running_mean should contain " + x.size(1) + " elements not " + numFeatures);
+        double factor = momentum == null ? 0 : momentum;
         if (isTraining() && trackRunningStats) {
             try (var s = Tensor.noGrad()) { numBatchesTracked.add_(1.0); }
+            if (momentum == null) factor = 1.0 / numBatchesTracked.item();
         }
-        return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining() || !trackRunningStats, momentum, eps);
+        return F.batchNorm(x, runningMean, runningVar, weight, bias, isTraining() || !trackRunningStats, factor, eps);
     }
 
     @Override public String extraRepr() {
-        return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + Repr.pyFloat(momentum) + ", affine=" + Repr.bool(affine)
+        return numFeatures + ", eps=" + Repr.pyFloat(eps) + ", momentum=" + (momentum == null ? "None" : Repr.pyFloat(momentum)) + ", affine=" + Repr.bool(affine)
                 + ", track_running_stats=" + Repr.bool(trackRunningStats);
     }
 }

@@ -3,16 +3,12 @@ package dev.tessera.ops;
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
 import dev.tessera.autograd.Autograd;
-import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
-import dev.tessera.backend.Storage;
-import dev.tessera.backend.View;
 import java.util.Arrays;
 
 /**
- * Convolution and pooling on the sliding-window kernels (im2col/col2im) and the batched GEMM.
- * Convolution is one autograd node (forward W·im2col(x) + b in one GEMM over the batch,
- * backward as PyTorch's slow convolution); average pooling is the mean over the window axis of the differentiable
+ * Convolution and pooling. Convolution is one autograd node over the backend's convolution
+ * primitives (cuDNN on CUDA; im2col + GEMM on the CPU and as the CUDA fallback); average pooling is the mean over the window axis of the differentiable
  * {@link #unfold}; max pooling has its own kernel that saves the winners' indices.
  */
 public final class Conv {
@@ -57,72 +53,48 @@ public final class Conv {
         if (bias != null && (bias.dim() != 1 || bias.size(0) != oc))
             throw new TesseraException("Given weight of size " + shapeList(weight) + ", expected bias to be 1-dimensional with " + oc + " elements, but got bias of size " + shapeList(bias) + " instead");
         Elementwise.checkSameDevice(x, weight);
+        if (bias != null) Elementwise.checkSameDevice(x, bias);
         if (x.dtype() != weight.dtype())
             throw new TesseraException("Input type (" + x.dtype().torchName() + ") and weight type (" + weight.dtype().torchName() + ") should be the same");
+        if (!x.dtype().isFloatingPoint()) throw new TesseraException("conv2d: not implemented for " + x.dtype().torchName() + " (float32 and float64 only)");
+        if (bias != null && bias.dtype() != x.dtype())
+            throw new TesseraException("Input type (" + x.dtype().torchName() + ") and bias type (" + bias.dtype().torchName() + ") should be the same");
         ConvGeometry g = new ConvGeometry(n, c, x.size(2), x.size(3), (int) kh, (int) kw, stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1], 0);
         checkOutputSize("conv2d", x, g);
-        if (groups > 1) return grouped(x, weight, bias, g, groups);
-        return convolution(x, weight, bias, g);
+        return convolution(x, weight, bias, g, groups);
     }
 
     /**
-     * One group, as PyTorch's slow convolution but with the whole batch in each GEMM: the
-     * columns are laid out [C·kh·kw, N·L] (L = outH·outW), so forward is one product
-     * W[OC, C·kh·kw]·cols, and backward is dW = gᵀ·colsᵀ and dcols = Wᵀ·gᵀ with gᵀ [OC, N·L];
-     * the two layout changes ([OC, N, L] ↔ [N, OC, L]) are single copy passes (the forward one
-     * adds the bias on the way).
+     * One node over the backend's convolution primitives (cuDNN on CUDA): forward conv2d, backward
+     * conv2dBackwardData and conv2dBackwardWeight (bias gradient included). The backward is not itself
+     * differentiable (no double backward), as everywhere in Tessera's autograd.
      */
-    private static Tensor convolution(Tensor x, Tensor weight, Tensor bias, ConvGeometry g) {
-        long n = g.n(), oc = weight.size(0), ckk = weight.numel() / oc, l = g.outH() * g.outW();
-        var be = x.backend();
-        Storage colsData = be.allocate(x.dtype(), ckk * n * l);
-        View cols = new View(colsData, 0, new long[] {n, ckk, l}, new long[] {l, n * l, 1});   // [N, CKK, L] over [CKK, N, L]
-        View colsMatrix = new View(colsData, 0, new long[] {1, ckk, n * l}, new long[] {0, n * l, 1});
-        be.im2col(x.raw(), g, cols);
-        Tensor w2 = weight.contiguous();
-        View wMatrix = new View(w2.raw().storage(), w2.raw().offset(), new long[] {1, oc, ckk}, new long[] {0, ckk, 1});
-        Tensor outT = Creation.empty(new long[] {oc, n, l}, x.dtype(), x.device());   // [OC, N, L]
-        be.matmul(wMatrix, colsMatrix, outT.raw());
-        Tensor out = Creation.empty(new long[] {n, oc, l}, x.dtype(), x.device());
-        View outTAsNcl = new View(outT.raw().storage(), 0, new long[] {n, oc, l}, new long[] {l, n * l, 1});
-        if (bias == null) be.copy(outTAsNcl, out.raw());
-        else be.binary(BinaryOp.ADD, outTAsNcl, new View(bias.raw().storage(), bias.raw().offset(), new long[] {n, oc, l},
-                new long[] {0, bias.stride()[0], 0}), out.raw());
+    private static Tensor convolution(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, int groups) {
+        long oc = weight.size(0);
+        Tensor w = weight.contiguous();
+        Tensor out = Creation.empty(new long[] {g.n(), oc, g.outH(), g.outW()}, x.dtype(), x.device());
+        if (out.numel() > 0) x.backend().conv2d(x.raw(), w.raw(), bias == null ? null : bias.raw(), g, groups, out.raw());
         long[] xShape = x.shape().toArray(), wShape = weight.shape().toArray();
-        Tensor result = out.view(n, oc, g.outH(), g.outW());
-        return Autograd.record(result, "ConvolutionBackward0", new Tensor[] {x, weight, bias}, grad -> {
+        return Autograd.record(out, "ConvolutionBackward0", new Tensor[] {x, weight, bias}, grad -> {
             Tensor gc = grad.contiguous();
-            Tensor gT = Creation.empty(new long[] {oc, n, l}, grad.dtype(), grad.device());   // [OC, N·L]
-            be.copy(new View(gc.raw().storage(), gc.raw().offset(), new long[] {oc, n, l}, new long[] {l, oc * l, 1}), gT.raw());
-            View gMatrix = new View(gT.raw().storage(), 0, new long[] {1, oc, n * l}, new long[] {0, n * l, 1});
+            var be = grad.backend();
+            boolean empty = gc.numel() == 0;
             Tensor dx = null, dw = null, db = null;
-            if (weight.requiresGrad()) {
-                dw = Creation.empty(new long[] {1, oc, ckk}, grad.dtype(), grad.device());
-                View colsTransposed = new View(colsData, 0, new long[] {1, n * l, ckk}, new long[] {0, 1, n * l});
-                be.matmul(gMatrix, colsTransposed, dw.raw());
-                dw = dw.view(wShape);
-            }
-            if (bias != null && bias.requiresGrad()) db = gT.view(oc, n * l).sum(1);
             if (x.requiresGrad()) {
-                Storage dcolsData = be.allocate(grad.dtype(), ckk * n * l);
-                View wTransposed = new View(w2.raw().storage(), w2.raw().offset(), new long[] {1, ckk, oc}, new long[] {0, 1, ckk});
-                be.matmul(wTransposed, gMatrix, new View(dcolsData, 0, new long[] {1, ckk, n * l}, new long[] {0, n * l, 1}));
                 dx = Creation.empty(xShape, grad.dtype(), grad.device());
-                be.col2im(new View(dcolsData, 0, new long[] {n, ckk, l}, new long[] {l, n * l, 1}), g, dx.raw());
+                if (empty) be.fill(dx.raw(), 0); else be.conv2dBackwardData(gc.raw(), w.raw(), g, groups, dx.raw());
+            }
+            boolean wantW = weight.requiresGrad(), wantB = bias != null && bias.requiresGrad();
+            if (wantW) dw = Creation.empty(wShape, grad.dtype(), grad.device());
+            if (wantB) db = Creation.empty(new long[] {oc}, grad.dtype(), grad.device());
+            if (empty) {
+                if (dw != null) be.fill(dw.raw(), 0);
+                if (db != null) be.fill(db.raw(), 0);
+            } else if (wantW || wantB) {
+                be.conv2dBackwardWeight(gc.raw(), x.raw(), g, groups, dw == null ? null : dw.raw(), db == null ? null : db.raw());
             }
             return new Tensor[] {dx, dw, db};
         }, x, weight);
-    }
-
-    /** groups > 1: each group is an independent convolution over its slice of channels. */
-    private static Tensor grouped(Tensor x, Tensor weight, Tensor bias, ConvGeometry g, int groups) {
-        long cg = x.size(1) / groups, ocg = weight.size(0) / groups;
-        java.util.List<Tensor> outs = new java.util.ArrayList<>();
-        for (int i = 0; i < groups; i++) {
-            ConvGeometry gi = new ConvGeometry(g.n(), cg, g.h(), g.w(), g.kh(), g.kw(), g.sh(), g.sw(), g.ph(), g.pw(), g.dh(), g.dw(), 0);
-            outs.add(convolution(x.narrow(1, i * cg, cg), weight.narrow(0, i * ocg, ocg), bias == null ? null : bias.narrow(0, i * ocg, ocg), gi));
-        }
-        return Autograd.relabel(Tensor.cat(outs, 1), "ConvolutionBackward0");
     }
 
     /** 1-D convolution: x [N, C, L] (or [C, L]), weight [OC, C/groups, k]; conv2d over a height of 1. */

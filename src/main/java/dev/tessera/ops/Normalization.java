@@ -5,7 +5,7 @@ import dev.tessera.TesseraException;
 import dev.tessera.autograd.Autograd;
 
 /**
- * Layer normalisation: one fused kernel forward (the backend's layerNorm, which also saves the row
+ * Batch normalisation over the backend's batch-norm primitives (cuDNN on CUDA). Layer normalisation: one fused kernel forward (the backend's layerNorm, which also saves the row
  * statistics), backward from those statistics as Tensor ops. {@link #layerNormComposite} is the
  * same function written with Tensor ops only (STYLE E6), kept as the tests' oracle.
  */
@@ -45,6 +45,78 @@ public final class Normalization {
             Tensor db = bias == null ? null : g2.sum(0).view(bias.shape().toArray());
             return new Tensor[] {dx, dw, db};
         }, x);
+    }
+
+    /**
+     * Batch normalisation over every dim but 1 (channels) of x [N, C, *] (PyTorch's
+     * {@code F.batch_norm}). Training: normalises with the batch's mean and biased variance over
+     * N·∏* values per channel and, when running stats are given, updates them in place with
+     * running = (1 − momentum)·running + momentum·batch (the unbiased variance for runningVar;
+     * momentum is the exponential-average factor: BatchNorm passes 1/num_batches_tracked for
+     * PyTorch's momentum=None). Eval: normalises with the running stats. y = x̂·weight + bias;
+     * weight and bias ([C]) may be null. One backend pass each way: the backend's batchNorm /
+     * batchNormInference forward and batchNormBackward (cuDNN on CUDA).
+     */
+    public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                   boolean training, double momentum, double eps) {
+        if (x.dim() < 2) throw new TesseraException("batch_norm: expected at least 2-D input (got " + x.dim() + "D input)");
+        long n = x.size(0), c = x.size(1), s = c == 0 || n == 0 ? 0 : x.numel() / (n * c);
+        if ((runningMean == null) != (runningVar == null))
+            throw new TesseraException("batch_norm: running_mean and running_var must be given together");
+        if (!training && runningMean == null)
+            throw new TesseraException("batch_norm: running_mean and running_var must be defined in evaluation mode");
+        checkChannelParam("running_mean", runningMean, x);
+        checkChannelParam("running_var", runningVar, x);
+        checkChannelParam("weight", weight, x);
+        checkChannelParam("bias", bias, x);
+        if (!x.dtype().isFloatingPoint()) throw new TesseraException("batch_norm: not implemented for " + x.dtype().torchName());
+        if (training && n * s <= 1)
+            throw new TesseraException("Expected more than 1 value per channel when training, got input size " + x.shape());
+        long[] shape = x.shape().toArray();
+        Tensor x3 = x.contiguous().view(n, c, s);
+        Tensor out = Creation.empty(new long[] {n, c, s}, x.dtype(), x.device());
+        var be = x.backend();
+        if (!training) {
+            if (out.numel() > 0) be.batchNormInference(x3.raw(), raw(weight), raw(bias), runningMean.raw(), runningVar.raw(), eps, out.raw());
+            return Autograd.record(out.view(shape), "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, g -> {
+                // y = (x − μ)·r·w + b with fixed μ, r = 1/√(σ² + eps): the gradients are elementwise
+                Tensor g3 = g.contiguous().view(n, c, s);
+                Tensor rstd = runningVar.add(eps).rsqrt().view(1, c, 1), xhat = x3.sub(runningMean.view(1, c, 1)).mul(rstd);
+                Tensor dx = x.requiresGrad() ? g3.mul(weight == null ? rstd : rstd.mul(weight.view(1, c, 1))).view(shape) : null;
+                Tensor dw = weight != null && weight.requiresGrad() ? g3.mul(xhat).sum(new int[] {0, 2}, false) : null;
+                Tensor db = bias != null && bias.requiresGrad() ? g3.sum(new int[] {0, 2}, false) : null;
+                return new Tensor[] {dx, dw, db};
+            }, x, runningMean, runningVar);
+        }
+        Tensor saveMean = Creation.empty(new long[] {c}, x.dtype(), x.device()), saveInvStd = Creation.empty(new long[] {c}, x.dtype(), x.device());
+        Tensor rm = runningMean == null ? null : runningMean.contiguous(), rv = runningVar == null ? null : runningVar.contiguous();
+        be.batchNorm(x3.raw(), raw(weight), raw(bias), raw(rm), raw(rv), momentum, eps, out.raw(), saveMean.raw(), saveInvStd.raw());
+        if (runningMean != null) {
+            try (var noGrad = Tensor.noGrad()) {   // the update went to a copy when the buffers are strided views
+                if (rm != runningMean) runningMean.copy_(rm); else runningMean.internalBumpVersion();
+                if (rv != runningVar) runningVar.copy_(rv); else runningVar.internalBumpVersion();
+            }
+        }
+        return Autograd.record(out.view(shape), "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, g -> {
+            Tensor g3 = g.contiguous().view(n, c, s);
+            Tensor dx = x.requiresGrad() ? Creation.empty(new long[] {n, c, s}, x.dtype(), x.device()) : null;
+            Tensor dw = weight != null && weight.requiresGrad() ? Creation.empty(new long[] {c}, x.dtype(), x.device()) : null;
+            Tensor db = bias != null && bias.requiresGrad() ? Creation.empty(new long[] {c}, x.dtype(), x.device()) : null;
+            g.backend().batchNormBackward(g3.raw(), x3.raw(), raw(weight), saveMean.raw(), saveInvStd.raw(), eps, raw(dx), raw(dw), raw(db));
+            return new Tensor[] {dx == null ? null : dx.view(shape), dw, db};
+        }, x, weight);
+    }
+
+    private static dev.tessera.backend.View raw(Tensor t) { return t == null ? null : t.contiguous().raw(); }
+
+    /** A per-channel operand of batch_norm: [C], on x's device, of x's dtype (PyTorch's messages). */
+    private static void checkChannelParam(String name, Tensor p, Tensor x) {
+        if (p == null) return;
+        if (p.numel() != x.size(1))
+            throw new TesseraException(name + " should contain " + x.size(1) + " elements not " + p.numel());
+        Elementwise.checkSameDevice(x, p);
+        if (p.dtype() != x.dtype())
+            throw new TesseraException("batch_norm: expected " + name + " to have dtype " + x.dtype().torchName() + ", but got " + p.dtype().torchName());
     }
 
     /** The same function as {@link #layerNorm} from Tensor ops only; the reference the fused kernel is tested against. */

@@ -6,6 +6,7 @@ import dev.tessera.TesseraException;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
+import dev.tessera.backend.Im2colConvolution;
 import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
@@ -407,6 +408,126 @@ public final class CpuBackend implements Backend {
                 set(ps, po + i, w - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps));
             }
         });
+    }
+
+    // ---- convolution and batch norm ----
+
+    /** im2col + GEMM for now (the CPU performance issue replaces the internals). */
+    @Override public void conv2d(View x, View weight, View bias, ConvGeometry g, int groups, View out) {
+        Im2colConvolution.forward(this, x, weight, bias, g, groups, out);
+    }
+
+    @Override public void conv2dBackwardData(View grad, View weight, ConvGeometry g, int groups, View dx) {
+        Im2colConvolution.backwardData(this, grad, weight, g, groups, dx);
+    }
+
+    @Override public void conv2dBackwardWeight(View grad, View x, ConvGeometry g, int groups, View dweight, View dbias) {
+        Im2colConvolution.backwardWeight(this, grad, x, g, groups, dweight, dbias);
+    }
+
+    /** Per channel (in parallel over channels): a pass for the mean, one for the variance about it, one to write. */
+    @Override public void batchNorm(View x, View weight, View bias, View runningMean, View runningVar, double factor, double eps,
+                                    View out, View saveMean, View saveInvStd) {
+        BatchNormLoops bn = new BatchNormLoops(x);
+        Parallel.forRange(bn.c, x.numel() * 4, (from, to) -> {
+            double[] row = new double[bn.s];
+            for (int c = from; c < to; c++) {
+                double sum = 0, sq = 0;
+                for (int i = 0; i < bn.n; i++) sum += bn.sum(arrayOf(x), bn.at(x, i, c), row);
+                double mean = sum / bn.m;
+                for (int i = 0; i < bn.n; i++) {
+                    bn.load(arrayOf(x), bn.at(x, i, c), row);
+                    for (double v : row) sq += (v - mean) * (v - mean);
+                }
+                double var = sq / bn.m, invstd = 1 / Math.sqrt(var + eps);
+                bn.normalise(x, out, c, mean, invstd, param(weight, c, 1), param(bias, c, 0), row);
+                set(arrayOf(saveMean), (int) saveMean.offset() + c, mean);
+                set(arrayOf(saveInvStd), (int) saveInvStd.offset() + c, invstd);
+                if (runningMean != null) {
+                    int rm = (int) runningMean.offset() + c, rv = (int) runningVar.offset() + c;
+                    set(arrayOf(runningMean), rm, (1 - factor) * get(arrayOf(runningMean), rm) + factor * mean);
+                    set(arrayOf(runningVar), rv, (1 - factor) * get(arrayOf(runningVar), rv) + factor * var * bn.m / (bn.m - 1));
+                }
+            }
+        });
+    }
+
+    @Override public void batchNormInference(View x, View weight, View bias, View runningMean, View runningVar, double eps, View out) {
+        BatchNormLoops bn = new BatchNormLoops(x);
+        Parallel.forRange(bn.c, x.numel() * 2, (from, to) -> {
+            double[] row = new double[bn.s];
+            for (int c = from; c < to; c++)
+                bn.normalise(x, out, c, param(runningMean, c, 0), 1 / Math.sqrt(param(runningVar, c, 1) + eps),
+                        param(weight, c, 1), param(bias, c, 0), row);
+        });
+    }
+
+    @Override public void batchNormBackward(View grad, View x, View weight, View saveMean, View saveInvStd, double eps, View dx, View dweight, View dbias) {
+        BatchNormLoops bn = new BatchNormLoops(x);
+        Parallel.forRange(bn.c, x.numel() * 4, (from, to) -> {
+            double[] xr = new double[bn.s], gr = new double[bn.s];
+            for (int c = from; c < to; c++) {
+                double mean = param(saveMean, c, 0), invstd = param(saveInvStd, c, 1), sumG = 0, sumGx = 0;
+                for (int i = 0; i < bn.n; i++) {
+                    bn.load(arrayOf(x), bn.at(x, i, c), xr);
+                    bn.load(arrayOf(grad), bn.at(grad, i, c), gr);
+                    for (int j = 0; j < bn.s; j++) { sumG += gr[j]; sumGx += gr[j] * (xr[j] - mean) * invstd; }
+                }
+                if (dweight != null) set(arrayOf(dweight), (int) dweight.offset() + c, sumGx);
+                if (dbias != null) set(arrayOf(dbias), (int) dbias.offset() + c, sumG);
+                if (dx == null) continue;
+                double scale = param(weight, c, 1) * invstd, meanG = sumG / bn.m, meanGx = sumGx / bn.m;
+                for (int i = 0; i < bn.n; i++) {
+                    bn.load(arrayOf(x), bn.at(x, i, c), xr);
+                    bn.load(arrayOf(grad), bn.at(grad, i, c), gr);
+                    for (int j = 0; j < bn.s; j++) xr[j] = scale * (gr[j] - meanG - (xr[j] - mean) * invstd * meanGx);
+                    bn.store(arrayOf(dx), bn.at(dx, i, c), xr);
+                }
+            }
+        });
+    }
+
+    /** v[c], or {@code absent} when v is null (batch norm's optional weight, bias and statistics). */
+    private static double param(View v, int c, double absent) { return v == null ? absent : get(arrayOf(v), (int) v.offset() + c); }
+
+    /** Rows of a contiguous [N, C, S] batch-norm operand: row (i, c) holds S elements, read and written in double. */
+    private static final class BatchNormLoops {
+        final int n, c, s;
+        final long m;
+
+        BatchNormLoops(View x) {
+            n = (int) x.shape()[0]; c = (int) x.shape()[1]; s = (int) x.shape()[2];
+            m = (long) n * s;
+        }
+
+        int at(View v, int i, int ch) { return (int) v.offset() + (i * c + ch) * s; }
+
+        void load(Object a, int off, double[] row) {
+            if (a instanceof float[] f) for (int j = 0; j < s; j++) row[j] = f[off + j];
+            else System.arraycopy((double[]) a, off, row, 0, s);
+        }
+
+        void store(Object a, int off, double[] row) {
+            if (a instanceof float[] f) for (int j = 0; j < s; j++) f[off + j] = (float) row[j];
+            else System.arraycopy(row, 0, (double[]) a, off, s);
+        }
+
+        double sum(Object a, int off, double[] row) {
+            load(a, off, row);
+            double t = 0;
+            for (double v : row) t += v;
+            return t;
+        }
+
+        /** out rows of channel ch = (x − mean)·invstd·w + b. */
+        void normalise(View x, View out, int ch, double mean, double invstd, double w, double b, double[] row) {
+            double scale = invstd * w, shift = b - mean * scale;
+            for (int i = 0; i < n; i++) {
+                load(arrayOf(x), at(x, i, ch), row);
+                for (int j = 0; j < s; j++) row[j] = row[j] * scale + shift;
+                store(arrayOf(out), at(out, i, ch), row);
+            }
+        }
     }
 
     // ---- sliding windows ----

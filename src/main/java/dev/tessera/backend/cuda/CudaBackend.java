@@ -6,6 +6,7 @@ import dev.tessera.TesseraException;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
+import dev.tessera.backend.Im2colConvolution;
 import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
@@ -270,6 +271,68 @@ public final class CudaBackend implements Backend {
         View packed = new View(allocate(v.dtype(), v.numel()), 0, sh, View.contiguousStrides(sh));
         copy(v, packed);
         return new Operand(ptr(packed), false, (int) Math.max(sh[2], 1), sh[1] * sh[2], packed.storage());
+    }
+
+    // ---- convolution and batch norm: cuDNN, else Tessera's kernels ----
+
+    /** Primitive calls that cuDNN served, and that ran on Tessera's kernels instead (tests, tessera info). */
+    final java.util.concurrent.atomic.AtomicLong cudnnCalls = new java.util.concurrent.atomic.AtomicLong(),
+            fallbackCalls = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Runs a cuDNN path when cuDNN is there; false (counted) when the caller must run the fallback. */
+    private boolean viaCudnn(java.util.function.BooleanSupplier call) {
+        if (dev.cudnn != null && call.getAsBoolean()) { cudnnCalls.incrementAndGet(); return true; }
+        fallbackCalls.incrementAndGet();
+        return false;
+    }
+
+    @Override public void conv2d(View x, View weight, View bias, ConvGeometry g, int groups, View out) {
+        if (viaCudnn(() -> dev.cudnn.conv2d(x, weight, bias, g, groups, out))) return;
+        Im2colConvolution.forward(this, x, weight, bias, g, groups, out);
+    }
+
+    @Override public void conv2dBackwardData(View grad, View weight, ConvGeometry g, int groups, View dx) {
+        if (viaCudnn(() -> dev.cudnn.conv2dBackwardData(grad, weight, g, groups, dx))) return;
+        Im2colConvolution.backwardData(this, grad, weight, g, groups, dx);
+    }
+
+    @Override public void conv2dBackwardWeight(View grad, View x, ConvGeometry g, int groups, View dweight, View dbias) {
+        if (viaCudnn(() -> dev.cudnn.conv2dBackwardWeight(grad, x, g, groups, dweight, dbias))) return;
+        Im2colConvolution.backwardWeight(this, grad, x, g, groups, dweight, dbias);
+    }
+
+    private static long addr(View v) { return v == null ? 0L : at(v); }
+
+    /** Fallback: batch_norm.cu, a block per channel for the statistics, then an elementwise pass. */
+    @Override public void batchNorm(View x, View weight, View bias, View runningMean, View runningVar, double factor, double eps,
+                                    View out, View saveMean, View saveInvStd) {
+        if (viaCudnn(() -> dev.cudnn.batchNorm(this, x, weight, bias, runningMean, runningVar, factor, eps, out, saveMean, saveInvStd))) return;
+        long n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
+        dev.kernels.launchRows("batch_norm_stats_" + dt(x.dtype()), c, at(x), at(saveMean), at(saveInvStd), addr(runningMean), addr(runningVar),
+                n, c, s, factor, eps);
+        dev.kernels.launch("batch_norm_apply_" + dt(x.dtype()), x.numel(), at(x), at(saveMean), at(saveInvStd), 0, eps,
+                addr(weight), addr(bias), at(out), n, c, s);
+    }
+
+    @Override public void batchNormInference(View x, View weight, View bias, View runningMean, View runningVar, double eps, View out) {
+        if (viaCudnn(() -> dev.cudnn.batchNormInference(this, x, weight, bias, runningMean, runningVar, eps, out))) return;
+        dev.kernels.launch("batch_norm_apply_" + dt(x.dtype()), x.numel(), at(x), at(runningMean), at(runningVar), 1, eps,
+                addr(weight), addr(bias), at(out), x.shape()[0], x.shape()[1], x.shape()[2]);
+    }
+
+    @Override public void batchNormBackward(View grad, View x, View weight, View saveMean, View saveInvStd, double eps, View dx, View dweight, View dbias) {
+        if (viaCudnn(() -> dev.cudnn.batchNormBackward(this, grad, x, weight, saveMean, saveInvStd, eps, dx, dweight, dbias))) return;
+        long n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
+        CudaStorage sums = (CudaStorage) allocate(x.dtype(), 2 * c);
+        try {
+            dev.kernels.launchRows("batch_norm_backward_reduce_" + dt(x.dtype()), c, at(grad), at(x), at(saveMean), at(saveInvStd), sums.address(),
+                    addr(dweight), addr(dbias), n, c, s);
+            if (dx != null)
+                dev.kernels.launch("batch_norm_backward_apply_" + dt(x.dtype()), x.numel(), at(grad), at(x), at(saveMean), at(saveInvStd), addr(weight),
+                        sums.address(), at(dx), n, c, s);
+        } finally {
+            sums.close();   // stream order: the block is reused only by work queued after these kernels
+        }
     }
 
     // ---- sliding windows ----

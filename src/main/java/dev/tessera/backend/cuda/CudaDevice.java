@@ -33,6 +33,9 @@ final class CudaDevice {
     final CachingAllocator allocator;
     final PinnedStaging staging;
     final Kernels kernels;
+    /** cuDNN on this device, or null (then {@link #cudnnUnavailable} says why). */
+    final Cudnn cudnn;
+    final String cudnnUnavailable;
 
     CudaDevice(int index) {
         this.device = Device.cuda(index);
@@ -46,6 +49,18 @@ final class CudaDevice {
         this.allocator = new CachingAllocator(this);
         this.staging = new PinnedStaging(this);
         this.kernels = new Kernels(this);
+        CudaLibraries.Result libs = CudaLibraries.load();
+        Cudnn c = null;
+        String why = libs.cudnnReason();
+        if (libs.cudnnOk()) {
+            try {
+                c = new Cudnn(this);
+            } catch (RuntimeException | LinkageError e) {
+                why = "creating a cuDNN handle failed: " + e.getMessage();
+            }
+        }
+        this.cudnn = c;
+        this.cudnnUnavailable = c == null ? why : null;
     }
 
     Device device() { return device; }

@@ -64,6 +64,32 @@ public final class CudaRuntime {
     public static void synchronize(int index) { backend(index).cudaDevice().synchronize(); }
     public static void setAllowTf32(int index, boolean allow) { backend(index).cudaDevice().setAllowTf32(allow); }
 
+    /** torch.backends.cudnn's switches, process-wide; they take effect on the next convolution or batch norm. */
+    public static void setCudnnEnabled(boolean on) { Cudnn.enabled = on; }
+    public static boolean cudnnEnabled() { return Cudnn.enabled; }
+    public static void setCudnnAllowTf32(boolean on) { Cudnn.allowTf32 = on; }
+    public static void setCudnnBenchmark(boolean on) { Cudnn.benchmark = on; }
+    public static void setCudnnDeterministic(boolean on) { Cudnn.deterministic = on; }
+
+    /** Whether cuda:index has cuDNN loaded (whether or not it is switched on). */
+    public static boolean cudnnLoaded(int index) { return backend(index).cudaDevice().cudnn != null; }
+
+    /**
+     * Convolution and batch-norm primitive calls on cuda:index so far: {served by cuDNN, run on
+     * Tessera's own kernels}. Tests use it to prove which path ran.
+     */
+    public static long[] cudnnCallCounts(int index) {
+        CudaBackend b = backend(index);
+        return new long[] {b.cudnnCalls.get(), b.fallbackCalls.get()};
+    }
+
+    /** One line: the path conv2d and batch norm take on cuda:index, and why. */
+    public static String cudnnPath(int index) {
+        CudaDevice d = backend(index).cudaDevice();
+        return d.cudnn != null ? d.cudnn.describe()
+                : "Tessera's kernels for conv2d and batch norm (cuDNN unavailable: " + d.cudnnUnavailable + ")";
+    }
+
     /** Lines for {@code tessera info}: per GPU its name, compute capability and memory; versions; library files. */
     public static synchronized List<String> describe() {
         List<String> lines = new ArrayList<>();
@@ -75,6 +101,7 @@ public final class CudaRuntime {
             for (int i = 0; i < r.deviceCount(); i++) {
                 CudaDevice d = backend(i).cudaDevice();
                 lines.add(String.format("cuda:%d      %s, compute capability %s, %.1f GiB", i, d.name(), d.computeCapability(), d.totalMemory() / 1073741824.0));
+                lines.add("conv/bn:     " + cudnnPath(i));
             }
         }
         lines.addAll(r.details());

@@ -66,46 +66,14 @@ public final class F {
     }
 
     /**
-     * Batch normalisation over all dims but 1 (channels). Training: normalises with the batch's
-     * biased variance and, when running stats are given, updates them in place with
-     * running = (1 − momentum)·running + momentum·batch (the unbiased variance for running_var).
-     * Eval: normalises with the running stats.
+     * Batch normalisation over all dims but 1 (channels), as {@code F.batch_norm}. Training:
+     * normalises with the batch's biased variance and, when running stats are given, updates them in
+     * place with running = (1 − momentum)·running + momentum·batch (the unbiased variance for
+     * running_var). Eval: normalises with the running stats. See {@link Normalization#batchNorm}.
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
                                    boolean training, double momentum, double eps) {
-        if (x.dim() < 2) throw new TesseraException("batch_norm: expected at least 2-D input (got " + x.dim() + "D input)");
-        long c = x.size(1);
-        long[] statShape = new long[x.dim()];
-        java.util.Arrays.fill(statShape, 1);
-        statShape[1] = c;
-        int[] dims = new int[x.dim() - 1];
-        for (int i = 0, j = 0; i < x.dim(); i++) if (i != 1) dims[j++] = i;
-        Tensor mean, var;
-        if (training) {
-            long n = x.numel() / Math.max(c, 1);
-            if (n <= 1) throw new TesseraException("Expected more than 1 value per channel when training, got input size " + x.shape());
-            mean = x.mean(dims, true);
-            Tensor centered = x.sub(mean);
-            var = centered.mul(centered).mean(dims, true);
-            if (runningMean != null && runningVar != null) {
-                try (var noGrad = Tensor.noGrad()) {
-                    runningMean.mul_(1 - momentum).add_(mean.reshape(c), momentum);
-                    runningVar.mul_(1 - momentum).add_(var.reshape(c).mul((double) n / (n - 1)), momentum);
-                }
-            }
-            Tensor y = centered.mul(var.add(eps).rsqrt());
-            return Autograd.relabel(affine(y, weight, bias, statShape), "NativeBatchNormBackward0");
-        }
-        if (runningMean == null || runningVar == null)
-            throw new TesseraException("batch_norm: running_mean and running_var must be defined in evaluation mode");
-        Tensor y = x.sub(runningMean.view(statShape)).mul(runningVar.view(statShape).add(eps).rsqrt());
-        return Autograd.relabel(affine(y, weight, bias, statShape), "NativeBatchNormBackward0");
-    }
-
-    private static Tensor affine(Tensor y, Tensor weight, Tensor bias, long[] statShape) {
-        if (weight != null) y = y.mul(weight.view(statShape));
-        if (bias != null) y = y.add(bias.view(statShape));
-        return y;
+        return Normalization.batchNorm(x, runningMean, runningVar, weight, bias, training, momentum, eps);
     }
 
     /** Layer normalisation over the trailing {@code normalizedShape} dims (biased variance). */
