@@ -24,9 +24,9 @@ public final class Node {
         this.name = name;
         this.inputs = inputs;
         this.backward = backward;
-        this.saved = saved;
-        this.savedVersions = new int[saved.length];
-        for (int i = 0; i < saved.length; i++) savedVersions[i] = saved[i].version();
+        this.saved = java.util.Arrays.stream(saved).filter(java.util.Objects::nonNull).toArray(Tensor[]::new);   // optional operands (bias=False)
+        this.savedVersions = new int[this.saved.length];
+        for (int i = 0; i < this.saved.length; i++) savedVersions[i] = this.saved[i].version();
     }
 
     public String name() { return name; }

@@ -307,6 +307,51 @@ class LayersTest {
         gradCheck(bn, random64(rng, 2, 3, 2, 2), bn::forward);
     }
 
+    @Test void batchNormGradientsInEvalWithoutAffineAndFor1d() {
+        BatchNorm2d bn = toFloat64(new BatchNorm2d(3));
+        setUniform(bn.weight, 0.5, 1.5);
+        try (var ng = Tensor.noGrad()) { bn.runningMean.copy_(random64(rng, 3)); bn.runningVar.copy_(random64(rng, 3).abs().add(0.5)); }
+        bn.eval();   // fixed statistics: the backward is the elementwise one
+        gradCheck(bn, random64(rng, 2, 3, 2, 2), bn::forward);
+        BatchNorm2d plain = toFloat64(new BatchNorm2d(2, 1e-5, 0.1, false, true));
+        gradCheck(plain, random64(rng, 3, 2, 2, 1), plain::forward);
+        BatchNorm1d bn1 = toFloat64(new BatchNorm1d(4));
+        setUniform(bn1.weight, 0.5, 1.5);
+        setUniform(bn1.bias, -0.5, 0.5);
+        gradCheck(bn1, random64(rng, 5, 4), bn1::forward);
+        gradCheck(bn1, random64(rng, 2, 4, 3), bn1::forward);
+    }
+
+    @Test void batchNormMomentumNoneIsTheCumulativeAverage() {
+        // PyTorch: momentum=None uses the factor 1/num_batches_tracked, so after k batches the running
+        // mean is the plain average of the k batch means (and the running var of the unbiased variances)
+        BatchNorm2d bn = new BatchNorm2d(2, 1e-5, null, true, true);
+        assertEquals("BatchNorm2d(2, eps=1e-05, momentum=None, affine=True, track_running_stats=True)", bn.toString());
+        double[] sumMean = new double[2], sumVar = new double[2];
+        for (int step = 1; step <= 4; step++) {
+            Tensor x = rand32(3, 2, 2, 2).mul(step).add(step);
+            double[][] st = channelStats(d(x), 3, 2, 4);
+            for (int c = 0; c < 2; c++) { sumMean[c] += st[0][c]; sumVar[c] += st[1][c] * 12 / 11; }
+            bn.forward(x);
+            assertClose(bn.runningMean, new double[] {sumMean[0] / step, sumMean[1] / step}, new long[] {2}, 1e-5, 1e-6);
+            assertClose(bn.runningVar, new double[] {sumVar[0] / step, sumVar[1] / step}, new long[] {2}, 1e-5, 1e-6);
+        }
+    }
+
+    @Test void batchNormArgumentErrors() {
+        Tensor x = rand32(4, 3);
+        assertThrowsWith(TesseraException.class, "Expected more than 1 value per channel when training, got input size",
+                () -> F.batchNorm(rand32(1, 3), null, null, null, null, true, 0.1, 1e-5));
+        assertThrowsWith(TesseraException.class, "running_mean should contain 3 elements not 2",
+                () -> F.batchNorm(x, Tensor.zeros(2), Tensor.ones(2), null, null, true, 0.1, 1e-5));
+        assertThrowsWith(TesseraException.class, "weight should contain 3 elements not 4",
+                () -> F.batchNorm(x, null, null, Tensor.ones(4), null, true, 0.1, 1e-5));
+        assertThrowsWith(TesseraException.class, "running_mean and running_var must be defined in evaluation mode",
+                () -> F.batchNorm(x, null, null, null, null, false, 0.1, 1e-5));
+        assertThrowsWith(TesseraException.class, "expected running_var to have dtype torch.float32, but got torch.float64",
+                () -> F.batchNorm(x, Tensor.zeros(3), Tensor.ones(3).to(DType.FLOAT64), null, null, true, 0.1, 1e-5));
+    }
+
     // ================================================================= LayerNorm
 
     @Test void layerNormMatchesReference() {
