@@ -41,12 +41,12 @@ if grep -q '^cuda: *unavailable' "$LOG/info.log" && grep -q '^/' "$LOG/find-libs
 fi
 
 CP="$B/tessera.jar:$B/test-classes$(find "$B/test-lib" -name '*.jar' ! -name 'junit-platform-console-standalone*' -printf ':%p')"
-step tests 240 env TESSERA_REQUIRE_CUDA=1 "${JAVA[@]}" -jar "$B"/test-lib/junit-platform-console-standalone-*.jar execute \
+step tests 230 env TESSERA_REQUIRE_CUDA=1 TESSERA_REQUIRE_CUDNN=1 "${JAVA[@]}" -jar "$B"/test-lib/junit-platform-console-standalone-*.jar execute \
   --disable-banner --details=summary --class-path "$CP" --scan-classpath "$B/test-classes" --reports-dir "$LOG/junit"
 grep -E 'MethodSource|=> ' "$LOG/tests.log" | head -40 > "$LOG/tests-failures.log"
 
-step train 90 "${TESSERA[@]}" train --device cuda --epochs 1 --train-size 2000
-step bench-gpu 120 "${TESSERA[@]}" bench gpu
+step train 80 "${TESSERA[@]}" train --device cuda --epochs 1 --train-size 2000
+step bench-gpu 190 "${TESSERA[@]}" bench gpu
 
 echo; printf '%-14s %-8s %6s\n' step status seconds
 printf '%s\n' "${SUMMARY[@]}" | tee "$LOG/summary.txt"

@@ -53,6 +53,26 @@ public final class TestUtil {
         Assumptions.assumeTrue(false, "no CUDA: " + why);
     }
 
+    /**
+     * After {@link #assumeCuda()}, for tests that need cuDNN on cuda:0: skips without it, but fails
+     * where it must be there — the emulator runs (which build an emulated cuDNN) and
+     * {@code TESSERA_REQUIRE_CUDNN=1}; on the emulated CUDA-13 host cuDNN 9 must come through the shim.
+     */
+    public static void assumeCudnn() {
+        if (dev.tessera.backend.cuda.CudaRuntime.cudnnLoaded(0)) {
+            if (Boolean.getBoolean("tessera.cudaEmulatorShim")) {
+                var details = dev.tessera.backend.cuda.CudaLibraries.load().details();
+                if (details.stream().noneMatch(l -> l.startsWith("cudnn:") && l.contains("through Tessera's forwarding shim")))
+                    fail("expected cuDNN 9 through the forwarding shim, got " + details);
+            }
+            return;
+        }
+        String why = dev.tessera.backend.cuda.CudaRuntime.cudnnPath(0);
+        if ("1".equals(System.getenv("TESSERA_REQUIRE_CUDNN")) || System.getProperty("tessera.cudaEmulator") != null)
+            fail("cuDNN was expected here but is not loaded: " + why);
+        Assumptions.assumeTrue(false, why);
+    }
+
     public static void assertClose(Tensor actual, double[] expected, long[] expectedShape, double rtol, double atol) {
         assertEquals(Size.of(expectedShape), actual.shape(), "shape");
         double[] a = actual.toDoubleArray();

@@ -30,11 +30,19 @@ import java.util.function.Supplier;
 final class GpuBench {
     private GpuBench() {}
 
-    record Row(String name, double tessera, String unit, boolean higherIsBetter) {}
+    /** One measurement; {@code ref} names the PyTorch line it is compared with (the fallback rows share cuDNN's). */
+    record Row(String name, double tessera, String unit, boolean higherIsBetter, String ref) {
+        Row(String name, double tessera, String unit, boolean higherIsBetter) { this(name, tessera, unit, higherIsBetter, name); }
+    }
 
-    /** The problem sizes; the names of the rows come from them and must match bench_gpu.py's at FULL. */
-    record Sizes(int gemm, int bmmBatch, int bmm, int addBig, int addSmall, int softmax, int trainBatch) {
-        static final Sizes FULL = new Sizes(4096, 64, 128, 1 << 20, 1024, 4096, 256);
+    /**
+     * The problem sizes; the names of the rows come from them and must match bench_gpu.py's at FULL.
+     * convA/convB are conv2d inputs [N, C, H, W] with C→C 3×3 (stride 1, padding 1) filters, bn a
+     * BatchNorm2d input.
+     */
+    record Sizes(int gemm, int bmmBatch, int bmm, int addBig, int addSmall, int softmax, int trainBatch, long[] convA, long[] convB, long[] bn) {
+        static final Sizes FULL = new Sizes(4096, 64, 128, 1 << 20, 1024, 4096, 256,
+                new long[] {256, 16, 28, 28}, new long[] {64, 64, 56, 56}, new long[] {256, 64, 28, 28});
     }
 
     static void run() {
@@ -43,17 +51,35 @@ final class GpuBench {
         print(measure(Sizes.FULL), pytorchReference());
     }
 
-    /** The rows' names, in order: what bench_gpu.py prints after "ref" at {@link Sizes#FULL}. */
-    static List<String> names(Sizes z) {
-        return List.of("sgemm_" + z.gemm, "bmm_" + z.bmmBatch + "x" + z.bmm + "x" + z.bmm, "add_" + count(z.addBig), "add_" + count(z.addSmall),
-                "softmax_" + z.softmax + "x" + z.softmax, "train_step_m2_b" + z.trainBatch);
+    private static String shape(long[] s) { return s[0] + "x" + s[1] + "x" + s[2] + "x" + s[3]; }
+
+    /**
+     * The convolution, batch-norm and training workloads, each measured three ways: through cuDNN
+     * with its heuristics (the plain name), with {@code cudnn.benchmark} on ({@code _bench}), and on
+     * Tessera's own kernels ({@code _fallback}, compared with PyTorch's plain cuDNN line).
+     */
+    private static List<String> cudnnWorkloads(Sizes z) {
+        return List.of("conv_" + shape(z.convA) + "_fwd", "conv_" + shape(z.convA) + "_fwdbwd", "conv_" + shape(z.convB) + "_fwd",
+                "conv_" + shape(z.convB) + "_fwdbwd", "batchnorm_" + shape(z.bn) + "_fwdbwd", "train_step_m3_b" + z.trainBatch,
+                "train_step_cnn_b" + z.trainBatch, "train_step_mlp_b" + z.trainBatch);
     }
 
-    /** Tessera's rows on cuda:0, TF32 off. */
+    private static final List<String> VARIANTS = List.of("", "_bench", "_fallback");
+
+    /** The rows' names, in order; every one but the _fallback rows is what bench_gpu.py prints after "ref" at {@link Sizes#FULL}. */
+    static List<String> names(Sizes z) {
+        List<String> names = new ArrayList<>(List.of("sgemm_" + z.gemm, "bmm_" + z.bmmBatch + "x" + z.bmm + "x" + z.bmm, "add_" + count(z.addBig),
+                "add_" + count(z.addSmall), "softmax_" + z.softmax + "x" + z.softmax, "train_step_m2_b" + z.trainBatch));
+        for (String w : cudnnWorkloads(z)) for (String v : VARIANTS) names.add(w + v);
+        return names;
+    }
+
+    /** Tessera's rows on cuda:0, TF32 off (matmul and cuDNN). */
     static List<Row> measure(Sizes z) {
         List<String> name = names(z);
         Device d = Device.cuda();
         Cuda.setAllowTf32(false);
+        Cuda.setCudnnAllowTf32(false);
         List<Row> rows = new ArrayList<>();
         try (var noGrad = Tensor.noGrad()) {
             Tensor a = Tensor.randn(new long[] {z.gemm, z.gemm}, DType.FLOAT32, d), b = Tensor.randn(new long[] {z.gemm, z.gemm}, DType.FLOAT32, d);
@@ -67,19 +93,72 @@ final class GpuBench {
             Tensor m = Tensor.randn(new long[] {z.softmax, z.softmax}, DType.FLOAT32, d);
             rows.add(new Row(name.get(4), seconds(() -> m.softmax(-1)) * 1e3, "ms", false));
         }
-        Module model = new CustomModulesExample.M2().to(d);
+        rows.add(new Row(name.get(5), seconds(trainStep(new CustomModulesExample.M2(), z.trainBatch, 784)) * 1e3, "ms", false));
+        List<Supplier<Supplier<?>>> workloads = List.of(
+                () -> conv(z.convA, false), () -> conv(z.convA, true), () -> conv(z.convB, false), () -> conv(z.convB, true), () -> batchNorm(z.bn),
+                () -> trainStep(new CustomModulesExample.M3(), z.trainBatch, 784), () -> trainStep(Models.cnn(), z.trainBatch, 1, 28, 28),
+                () -> trainStep(Models.mlp(), z.trainBatch, 1, 28, 28));
+        List<String> base = cudnnWorkloads(z);
+        try {
+            for (int i = 0; i < workloads.size(); i++)
+                for (String variant : VARIANTS) {
+                    Cuda.setCudnnBenchmark(variant.equals("_bench"));
+                    Cuda.setCudnnEnabled(!variant.equals("_fallback"));
+                    rows.add(new Row(base.get(i) + variant, seconds(workloads.get(i).get()) * 1e3, "ms", false, base.get(i) + (variant.equals("_bench") ? "_bench" : "")));
+                }
+        } finally {
+            Cuda.setCudnnBenchmark(false);
+            Cuda.setCudnnEnabled(true);
+        }
+        return rows;
+    }
+
+    /** conv2d of x [N, C, H, W] with a C→C 3×3 filter, stride 1, padding 1 (and bias); with backward of a sum. */
+    private static Supplier<?> conv(long[] xs, boolean backward) {
+        Device d = Device.cuda();
+        Tensor x = Tensor.randn(xs, DType.FLOAT32, d).requiresGrad(backward);
+        dev.tessera.nn.Conv2d conv = new dev.tessera.nn.Conv2d(xs[1], xs[1], 3, 1, 1);
+        conv.to(d);
+        if (!backward) return () -> { try (var ng = Tensor.noGrad()) { return conv.forward(x); } };
+        return () -> {
+            Tensor out = conv.forward(x);
+            out.backward(Tensor.ones(out.shape().toArray()).to(d));
+            return out;
+        };
+    }
+
+    /** BatchNorm2d in training mode, forward and backward. */
+    private static Supplier<?> batchNorm(long[] xs) {
+        Device d = Device.cuda();
+        Tensor x = Tensor.randn(xs, DType.FLOAT32, d).requiresGrad(true);
+        dev.tessera.nn.BatchNorm2d bn = new dev.tessera.nn.BatchNorm2d(xs[1]);
+        bn.to(d);
+        Tensor g = Tensor.ones(xs).to(d);
+        return () -> {
+            Tensor out = bn.forward(x);
+            out.backward(g);
+            return out;
+        };
+    }
+
+    /** One SGD step (lr 0.01) of model on a random batch of [batch, *sample] with 10 classes. */
+    private static Supplier<?> trainStep(Module model, int batch, long... sample) {
+        Device d = Device.cuda();
+        model.to(d);
         SGD sgd = new SGD(model.parameters(), 0.01);
-        Tensor xb = Tensor.randn(new long[] {z.trainBatch, 784}, DType.FLOAT32, d);
-        Tensor yb = Tensor.rand(z.trainBatch).mul(10).to(DType.INT64).clamp(0, 9).to(d);
+        long[] shape = new long[sample.length + 1];
+        shape[0] = batch;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        Tensor xb = Tensor.randn(shape, DType.FLOAT32, d);
+        Tensor yb = Tensor.rand(batch).mul(10).to(DType.INT64).clamp(0, 9).to(d);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
-        rows.add(new Row(name.get(5), seconds(() -> {
+        return () -> {
             Tensor loss = lossFn.forward(model.forward(xb), yb);
             sgd.zeroGrad();
             loss.backward();
             sgd.step();
             return loss;
-        }) * 1e3, "ms", false));
-        return rows;
+        };
     }
 
     /** 1024 -> "1K", 1048576 -> "1M", as the row names have them. */
@@ -134,14 +213,14 @@ final class GpuBench {
         System.out.println("Tessera GPU benchmark on cuda:0; reference: " + ref.getOrDefault("version", "none (python3 with torch not found)"));
         System.out.printf(l, "%-22s %12s %12s %8s  %s%n", "benchmark", "tessera", "pytorch", "ratio", "unit");
         for (Row r : rows) {
-            String refText = ref.get(r.name);
+            String refText = ref.get(r.ref);
             double refValue = refText == null ? Double.NaN : Double.parseDouble(refText);
             double ratio = r.higherIsBetter ? r.tessera / refValue : refValue / r.tessera;
             System.out.printf(l, "%-22s %12.3f %12s %8s  %s%n", r.name, r.tessera, Double.isNaN(refValue) ? "" : String.format(l, "%.3f", refValue),
                     Double.isNaN(ratio) ? "" : String.format(l, "%.2fx", ratio), r.unit);
         }
         for (Row r : rows) {
-            String refText = ref.get(r.name);
+            String refText = ref.get(r.ref);
             String line = String.format(l, "bench: %s tessera=%.3f %s", r.name, r.tessera, r.unit);
             if (refText != null) {
                 double refValue = Double.parseDouble(refText);

@@ -48,5 +48,75 @@ def step():
     loss.backward()
     opt.step()
 print("ref train_step_m2_b256", seconds(step) * 1e3)
+# Convolution, batch norm and training steps through cuDNN: heuristics (cudnn.benchmark off, the plain
+# name) and autotuned (benchmark on, the name + "_bench"); Tessera's "_fallback" rows compare with the
+# plain line. Names as Tessera's GpuBench.names (GpuBenchTest checks them).
+def conv(shape, backward):
+    x = torch.randn(*shape, device=dev, requires_grad=backward)
+    layer = torch.nn.Conv2d(shape[1], shape[1], 3, 1, 1).to(dev)
+    if not backward:
+        def fwd():
+            with torch.no_grad():
+                return layer(x)
+        return fwd
+    def fwdbwd():
+        out = layer(x)
+        out.backward(torch.ones_like(out))
+    return fwdbwd
+
+def batchnorm(shape):
+    x = torch.randn(*shape, device=dev, requires_grad=True)
+    bn = torch.nn.BatchNorm2d(shape[1]).to(dev)
+    g = torch.ones(*shape, device=dev)
+    def fwdbwd():
+        bn(x).backward(g)
+    return fwdbwd
+
+class M3(torch.nn.Module):   # the tutorial's M3, as dev.tessera.examples.CustomModulesExample.M3
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 16, 3, 2, 1)
+        self.conv2 = torch.nn.Conv2d(16, 16, 3, 2, 1)
+        self.conv3 = torch.nn.Conv2d(16, 10, 3, 2, 1)
+    def forward(self, x):
+        x = x.view(-1, 1, 28, 28)
+        x = torch.relu(self.conv1(x)); x = torch.relu(self.conv2(x)); x = torch.relu(self.conv3(x))
+        return torch.nn.functional.avg_pool2d(x, 4).view(-1, 10)
+
+def cnn():   # as dev.tessera.cli.Models.cnn
+    return torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3, 1, 1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.Conv2d(16, 32, 3, 1, 1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                               torch.nn.Flatten(), torch.nn.Linear(32 * 7 * 7, 10))
+
+def mlp():   # as dev.tessera.cli.Models.mlp
+    return torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+
+def train(model, shape):
+    model = model.to(dev)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    xb = torch.randn(*shape, device=dev); yb = torch.randint(0, 10, (shape[0],), device=dev)
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+workloads = [
+    ("conv_256x16x28x28_fwd", lambda: conv((256, 16, 28, 28), False)),
+    ("conv_256x16x28x28_fwdbwd", lambda: conv((256, 16, 28, 28), True)),
+    ("conv_64x64x56x56_fwd", lambda: conv((64, 64, 56, 56), False)),
+    ("conv_64x64x56x56_fwdbwd", lambda: conv((64, 64, 56, 56), True)),
+    ("batchnorm_256x64x28x28_fwdbwd", lambda: batchnorm((256, 64, 28, 28))),
+    ("train_step_m3_b256", lambda: train(M3(), (256, 784))),
+    ("train_step_cnn_b256", lambda: train(cnn(), (256, 1, 28, 28))),
+    ("train_step_mlp_b256", lambda: train(mlp(), (256, 1, 28, 28))),
+]
+for bench in (False, True):
+    torch.backends.cudnn.benchmark = bench
+    for name, make in workloads:
+        print("ref %s%s" % (name, "_bench" if bench else ""), seconds(make()) * 1e3)
+torch.backends.cudnn.benchmark = False
+
 print("ref version", torch.__version__, torch.version.cuda, torch.cuda.get_device_name(0))
 sys.stdout.flush()

@@ -90,6 +90,9 @@ final class Cudnn {
     private void check(int status, String fn) {
         if (status == 0) return;
         String name = status + " " + cudnnGetErrorString(status);
+        if (major9() && (status == 1001 || status == 1007))
+            name += " (a cuDNN 9 sub-library next to libcudnn.so.9 is missing or of another version: libcudnn_cnn.so.9 holds convolution, "
+                    + "libcudnn_ops.so.9 batch norm)";
         if (isDecline(status)) throw new Declined(fn + " returned " + name);
         throw new TesseraException("cuDNN " + versionString(version) + ": " + fn + " failed with status " + name);
     }

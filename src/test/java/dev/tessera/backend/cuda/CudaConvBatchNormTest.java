@@ -3,7 +3,6 @@ package dev.tessera.backend.cuda;
 import static dev.tessera.TestUtil.assertClose;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tessera.Cuda;
 import dev.tessera.DType;
@@ -19,7 +18,6 @@ import dev.tessera.ops.Conv;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -50,27 +48,8 @@ class CudaConvBatchNormTest {
         Cuda.setCudnnDeterministic(false);
     }
 
-    /**
-     * cuDNN must be loaded for the CUDNN cases: they skip without it, except where it must be there
-     * (the emulator runs, which build an emulated cuDNN, and TESSERA_REQUIRE_CUDNN=1).
-     */
-    static void assumeCudnn() {
-        if (CudaRuntime.cudnnLoaded(0)) {
-            if (Boolean.getBoolean("tessera.cudaEmulatorShim")) {   // the emulated CUDA-13 host: cuDNN 9 through the libcudnn.so.8 shim
-                var details = CudaLibraries.load().details();
-                if (details.stream().noneMatch(l -> l.startsWith("cudnn:") && l.contains("through Tessera's forwarding shim")))
-                    fail("expected cuDNN 9 through the forwarding shim, got " + details);
-            }
-            return;
-        }
-        String why = CudaRuntime.cudnnPath(0);
-        if ("1".equals(System.getenv("TESSERA_REQUIRE_CUDNN")) || System.getProperty("tessera.cudaEmulator") != null)
-            fail("cuDNN was expected here but is not loaded: " + why);
-        Assumptions.assumeTrue(false, why);
-    }
-
     private void use(Path p) {
-        if (p == Path.CUDNN) assumeCudnn();
+        if (p == Path.CUDNN) TestUtil.assumeCudnn();
         Cuda.setCudnnEnabled(p == Path.CUDNN);
     }
 
