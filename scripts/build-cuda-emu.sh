@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds the CUDA host emulator (src/test/native/cuda-emu/README.md) into OUT_DIR: driver/libcuda.so.1,
 # which runs cuda-kernels/*.cu compiled for the host, and the GEMMs as cuda12/libcublas.so.12 and
-# as cuda13/libcublas.so.13 (a CUDA-13 host, reached through Tessera's forwarding shim). Maven's
-# `cuda-emulator` test runs load them in place of a GPU (pom.xml). Called by Maven
-# (process-test-classes) and by hand:
+# as cuda13/libcublas.so.13 (a CUDA-13 host, reached through Tessera's forwarding shim); cuDNN as
+# cuda12/libcudnn.so.8 (8.9.7) and cuda13/libcudnn.so.9 (9.10.2) with its sub-libraries
+# cuda13/libcudnn_ops.so.9 and libcudnn_cnn.so.9. Maven's `cuda-emulator` test runs load them in
+# place of a GPU (pom.xml). Called by Maven (process-test-classes) and by hand:
 #   scripts/build-cuda-emu.sh [out-dir] [maven-repo] [ptx-dir]
 # Without g++/nm, off Linux x86_64, or when the build made no PTX (no nvcc: CUDA would only report
 # its kernels missing), it says so and builds nothing; the emulator's test runs then skip.
@@ -14,6 +15,7 @@ OUT=${1:-target/cuda-emu}
 REPO=${2:-$HOME/.m2/repository}
 PTX=${3:-target/classes/dev/tessera/cuda}
 JCUDA=${JCUDA_VERSION:-12.6.0}
+JCUDNN=${JCUDNN_VERSION:-11.7.0}
 SRC=src/test/native/cuda-emu
 say() { echo "[cuda-emu] $*"; }
 
@@ -24,6 +26,9 @@ for tool in g++ nm; do command -v $tool >/dev/null || { say "skipped: $tool not 
 DRIVER_JAR="$REPO/org/jcuda/jcuda-natives/$JCUDA/jcuda-natives-$JCUDA-linux-x86_64.jar"
 CUBLAS_JAR="$REPO/org/jcuda/jcublas-natives/$JCUDA/jcublas-natives-$JCUDA-linux-x86_64.jar"
 for j in "$DRIVER_JAR" "$CUBLAS_JAR"; do [[ -f $j ]] || { say "skipped: $j not found"; exit 0; }; done
+CUDNN_JAR="$REPO/org/jcuda/jcudnn-natives/$JCUDNN/jcudnn-natives-$JCUDNN-linux-x86_64.jar"
+cudnn=true
+[[ -f $CUDNN_JAR ]] || { say "cuDNN skipped: $CUDNN_JAR not found (the emulator then has no libcudnn)"; cudnn=false; }
 
 WORK="$OUT.build"
 rm -rf "$WORK"; mkdir -p "$WORK" "$OUT/driver" "$OUT/cuda12" "$OUT/cuda13"
@@ -33,6 +38,7 @@ extract() {  # jar-file dest-dir: unzip is not everywhere; the JDK's jar tool is
   else (cd "$2" && "${JAVA_HOME:+$JAVA_HOME/bin/}jar" xf "$1" lib); fi
 }
 extract "$DRIVER_JAR" "$WORK"; extract "$CUBLAS_JAR" "$WORK"
+$cudnn && extract "$CUDNN_JAR" "$WORK"
 
 # Stubs for everything the JNI libraries import, weak so that the emulated functions win: an
 # unemulated call returns "not supported" (JCuda throws) instead of killing the JVM at lazy binding.
@@ -46,6 +52,10 @@ stubs() {  # jni-lib symbol-filter status out.c
 }
 stubs "$WORK/lib/libJCudaDriver-$JCUDA-linux-x86_64.so" '^cu' 801 "$WORK/driver-stubs.c"          # CUDA_ERROR_NOT_SUPPORTED
 stubs "$WORK/lib/libJCublas2-$JCUDA-linux-x86_64.so" '^cublas' 15 "$WORK/cublas-stubs.c"           # CUBLAS_STATUS_NOT_SUPPORTED
+if $cudnn; then   # CUDNN_STATUS_NOT_SUPPORTED: 9 in cuDNN 8, 3000 in cuDNN 9 (renumbered)
+  stubs "$WORK/lib/libJCudnn-$JCUDNN-linux-x86_64.so" '^cudnn' 9 "$WORK/cudnn8-stubs.c"
+  stubs "$WORK/lib/libJCudnn-$JCUDNN-linux-x86_64.so" '^cudnn' 3000 "$WORK/cudnn9-stubs.c"
+fi
 
 # One registration file per kernel family: the .cu compiled as host C++ (emu.h first), then a
 # table of its extern "C" kernels. A file that synchronises threads runs its blocks as fibers.
@@ -81,5 +91,30 @@ for major in 12 13; do
   g++ -shared -o "$OUT/cuda$major/libcublas.so.$major" "$WORK/cublas$major.o" "$WORK/cublas-stubs.o" -Wl,-soname,libcublas.so.$major \
     -Wl,--version-script,"$WORK/cublas$major.map" -L"$OUT/driver" -l:libcuda.so.1
 done
+
+# JCudnn imports every symbol at version libcudnn.so.8; cuDNN 9 has its own node, and is reached
+# through Tessera's libcudnn.so.8 forwarding shim. cuDNN 9 loads the functions of cudnn_ops.h and
+# cudnn_cnn.h from sub-libraries next to it; the emulator's are markers (cudnn_sublib.c).
+built="$OUT/cuda12/libcublas.so.12, $OUT/cuda13/libcublas.so.13"
+if $cudnn; then
+  for major in 8 9; do
+    dir=$([[ $major == 8 ]] && echo cuda12 || echo cuda13)
+    gcc -O2 -fPIC -c "$WORK/cudnn$major-stubs.c" -o "$WORK/cudnn$major-stubs.o"
+    g++ "${FLAGS[@]}" -DEMU_CUDNN_MAJOR=$major -c "$SRC/cudnn.cpp" -o "$WORK/cudnn$major.o"
+    echo "libcudnn.so.$major { global: cudnn*; local: *; };" > "$WORK/cudnn$major.map"
+    g++ -shared -o "$OUT/$dir/libcudnn.so.$major" "$WORK/cudnn$major.o" "$WORK/cudnn$major-stubs.o" -Wl,-soname,libcudnn.so.$major \
+      -Wl,--version-script,"$WORK/cudnn$major.map" -Wl,-z,noexecstack -L"$OUT/driver" -l:libcuda.so.1 -ldl
+    built+=", $OUT/$dir/libcudnn.so.$major"
+  done
+  for sub in ops cnn; do
+    gcc -O2 -fPIC -shared -DEMU_SUBLIB=$sub -o "$OUT/cuda13/libcudnn_$sub.so.9" "$SRC/cudnn_sublib.c" \
+      -Wl,-soname,libcudnn_$sub.so.9 -Wl,-z,noexecstack
+    built+=", $OUT/cuda13/libcudnn_$sub.so.9"
+  done
+  # A CUDA-13 host whose cuDNN 9 lacks libcudnn_cnn.so.9 (the cuda-emulator-13-no-cnn test run).
+  mkdir -p "$OUT/cuda13-no-cnn"
+  cp "$OUT/cuda13/libcublas.so.13" "$OUT/cuda13/libcudnn.so.9" "$OUT/cuda13/libcudnn_ops.so.9" "$OUT/cuda13-no-cnn/"
+  built+=", $OUT/cuda13-no-cnn (no libcudnn_cnn.so.9)"
+fi
 rm -rf "$WORK"
-say "built $OUT/driver/libcuda.so.1 ($(ls cuda-kernels/*.cu | wc -l) kernel files), $OUT/cuda12/libcublas.so.12 and $OUT/cuda13/libcublas.so.13"
+say "built $OUT/driver/libcuda.so.1 ($(ls cuda-kernels/*.cu | wc -l) kernel files), $built"

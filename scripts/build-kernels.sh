@@ -16,6 +16,10 @@ set -euo pipefail
 src=${1:?usage: build-kernels.sh SRC_DIR OUT_DIR}
 out=${2:?usage: build-kernels.sh SRC_DIR OUT_DIR}
 arch=compute_75                  # the oldest virtual arch nvcc 13 accepts; the driver JITs it up
+# nvcc writes its own PTX ISA (.version 9.0 from CUDA 13: only r580+ drivers load it). The kernels
+# need nothing newer than sm_75's floor, ISA 6.3, so the PTX declares that, and ptxas below
+# verifies the claim for every validated arch: it then loads on any driver from CUDA 10.0 on.
+isa=${TESSERA_PTX_ISA:-6.3}
 validate=(sm_75 sm_80 sm_90)     # Turing, Ampere, Hopper: ptxas checks the PTX assembles for each
 
 skip() { echo "[cuda-kernels] $1; skipping the CUDA kernels (the jar will have no PTX)"; exit 0; }
@@ -59,13 +63,15 @@ for ptx in "$out"/*.ptx; do   # PTX of a deleted .cu must not stay in the jar (o
 done
 if (( stale == 0 )); then echo "[cuda-kernels] PTX up to date in $out"; exit 0; fi
 
-echo "[cuda-kernels] $("$nvcc" --version | tail -n 1 | sed 's/^Build //'): ${#sources[@]} files -> $out ($arch; ptxas ${validate[*]})"
+echo "[cuda-kernels] $("$nvcc" --version | tail -n 1 | sed 's/^Build //'): ${#sources[@]} files -> $out ($arch, PTX ISA $isa; ptxas ${validate[*]})"
 manifest=$(mktemp)
 trap 'rm -f "$manifest"' EXIT
 for cu in "${sources[@]}"; do
     name=$(basename "$cu" .cu)
     ptx="$out/$name.ptx"
     "$nvcc" -ptx -arch="$arch" -O3 -o "$ptx" "$cu" || { rm -f "$ptx"; echo "[cuda-kernels] ERROR: nvcc failed on $cu" >&2; exit 1; }
+    sed -i "s/^\.version [0-9][0-9.]*\$/.version $isa/" "$ptx"
+    grep -q "^\.version $isa\$" "$ptx" || { rm -f "$ptx"; echo "[cuda-kernels] ERROR: no .version line in $ptx to set to $isa" >&2; exit 1; }
     for sm in "${validate[@]}"; do
         "$ptxas" -arch="$sm" -o /dev/null "$ptx" || { rm -f "$ptx"; echo "[cuda-kernels] ERROR: ptxas -arch=$sm rejected $ptx" >&2; exit 1; }
     done

@@ -19,7 +19,7 @@
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
 enum {
-    OK = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, INVALID_DEVICE = 101, INVALID_IMAGE = 200,
+    OK = 0, INVALID_VALUE = 1, OUT_OF_MEMORY = 2, INVALID_DEVICE = 101, INVALID_IMAGE = 200, UNSUPPORTED_PTX_VERSION = 222,
     INVALID_HANDLE = 400, NOT_FOUND = 500, LAUNCH_FAILED = 719, NOT_SUPPORTED = 801
 };
 
@@ -180,7 +180,13 @@ extern "C" void emu_syncthreads(void) {
 extern "C" {
 
 CUresult cuInit(unsigned) { return OK; }
-CUresult cuDriverGetVersion(int* v) { *v = 12060; return OK; }
+// The driver's CUDA version (1000·major + 10·minor), TESSERA_EMU_DRIVER_VERSION or 12.2: what
+// cuDriverGetVersion reports and the newest PTX ISA cuModuleLoadData accepts (as a real driver).
+static int driverVersion() {
+    const char* v = getenv("TESSERA_EMU_DRIVER_VERSION");
+    return v && *v ? atoi(v) : 12020;
+}
+CUresult cuDriverGetVersion(int* v) { *v = driverVersion(); return OK; }
 CUresult cuDeviceGetCount(int* n) { *n = deviceCount(); return OK; }
 CUresult cuDeviceGet(int* d, int ordinal) {
     if (ordinal < 0 || ordinal >= deviceCount()) return INVALID_DEVICE;
@@ -312,7 +318,19 @@ struct Module { std::set<std::string> entries; };
 CUresult cuModuleLoadData(void** module, const void* image) {
     Guard g;
     const char* ptx = (const char*) image;
-    if (!strstr(ptx, ".version")) return fail(INVALID_IMAGE, "cuModuleLoadData: the image is not PTX text");
+    const char* version = strstr(ptx, ".version");
+    if (!version) return fail(INVALID_IMAGE, "cuModuleLoadData: the image is not PTX text");
+    int major = 0, minor = 0;
+    if (sscanf(version, ".version %d.%d", &major, &minor) != 2) return fail(INVALID_IMAGE, "cuModuleLoadData: unreadable .version line");
+    // PTX ISA -> the first CUDA release that reads it (NVIDIA's PTX ISA release history): 6.x: 10.x,
+    // 7.x: 11.x, 8.0-8.5: 12.0-12.5, 8.6-8.8: 12.7-12.9, 9.0: 13.0.
+    int needs = major < 7 ? 10000 + 10 * (minor > 3 ? minor - 3 : 0) : major == 7 ? 11000 + 10 * minor
+              : major == 8 ? 12000 + 10 * (minor <= 5 ? minor : minor + 1) : 13000 + 10 * minor;
+    if (needs > driverVersion()) {
+        fprintf(stderr, "[cuda-emu] cuModuleLoadData: PTX ISA %d.%d needs a CUDA %d.%d driver; this one is %d.%d\n", major, minor,
+                needs / 1000, needs % 1000 / 10, driverVersion() / 1000, driverVersion() % 1000 / 10);
+        return UNSUPPORTED_PTX_VERSION;
+    }
     Module* m = new Module();
     for (const char* p = strstr(ptx, ".entry "); p; p = strstr(p + 1, ".entry ")) {
         const char* s = p + 7;
@@ -320,6 +338,12 @@ CUresult cuModuleLoadData(void** module, const void* image) {
         m->entries.insert(std::string(s, len));
     }
     *module = m;
+    return OK;
+}
+
+CUresult cuModuleUnload(void* module) {
+    Guard g;
+    delete (Module*) module;
     return OK;
 }
 

@@ -44,13 +44,50 @@ final class Kernels {
         Pointer[] slots = new Pointer[MAX_ARGS];
         for (int i = 0; i < MAX_ARGS; i++) slots[i] = Pointer.to(argBytes).withByteOffset((long) i * SLOT);
         for (int n = 0; n <= MAX_ARGS; n++) kernelParams[n] = Pointer.to(Arrays.copyOf(slots, n));
+        int[] driver = {0};
+        jcuda.driver.JCudaDriver.cuDriverGetVersion(driver);
         for (String family : FAMILIES) {
             byte[] ptx = readPtx(family);
+            String isa = ptxIsa(ptx, family);
+            int needs = driverFor(isa);
+            if (needs > driver[0])
+                throw new TesseraException("the CUDA kernels (" + family + ".ptx, PTX ISA " + isa + ") need a CUDA " + cudaVersion(needs)
+                        + " driver or newer, and this driver is CUDA " + cudaVersion(driver[0]) + ": update the NVIDIA driver, or build Tessera "
+                        + "with -DTESSERA_PTX_ISA / an older nvcc (scripts/build-kernels.sh)");
             CUmodule module = new CUmodule();
-            cuModuleLoadData(module, ptx);
+            try {
+                cuModuleLoadData(module, ptx);
+            } catch (CudaException e) {
+                throw new TesseraException("loading the CUDA kernels " + family + ".ptx (PTX ISA " + isa + ") failed on a CUDA "
+                        + cudaVersion(driver[0]) + " driver: " + e.getMessage(), e);
+            }
             modules.add(module);
         }
     }
+
+    /** The PTX ISA a module declares (its ".version x.y" line). */
+    static String ptxIsa(byte[] ptx, String family) {
+        var m = java.util.regex.Pattern.compile("(?m)^\\.version (\\d+\\.\\d+)\\s*$").matcher(new String(ptx, java.nio.charset.StandardCharsets.US_ASCII));
+        if (!m.find()) throw new TesseraException("CUDA kernel image " + family + ".ptx has no .version line");
+        return m.group(1);
+    }
+
+    /**
+     * The oldest driver (cuDriverGetVersion's 1000·major + 10·minor) that loads PTX of this ISA, from
+     * NVIDIA's PTX ISA release history: 6.0-6.2 with CUDA 9.x, 6.3-6.5 with 10.0-10.2, 7.x with 11.x,
+     * 8.0-8.5 with 12.0-12.5, 8.6-8.8 with 12.7-12.9, 9.0 with 13.0.
+     */
+    static int driverFor(String isa) {
+        String[] p = isa.split("\\.");
+        int major = Integer.parseInt(p[0]), minor = Integer.parseInt(p[1]);
+        if (major < 6) return 8000;
+        if (major == 6) return minor < 3 ? 9000 + 10 * minor : 10000 + 10 * (minor - 3);
+        if (major == 7) return 11000 + 10 * minor;
+        if (major == 8) return 12000 + 10 * (minor <= 5 ? minor : minor + 1);
+        return 13000 + 10 * minor + 1000 * (major - 9);
+    }
+
+    static String cudaVersion(int v) { return v / 1000 + "." + v % 1000 / 10; }
 
     /** The PTX text (NUL-terminated, as cuModuleLoadData wants it), or a clear reason when the build had no nvcc. */
     static byte[] readPtx(String family) {

@@ -100,4 +100,27 @@ class KernelSourcesTest {
         assertTrue(missing.isEmpty(), () -> missing.size() + " kernels are missing from the PTX (" + MANIFEST + "): " + missing);
         assertEquals(definedInSources(), listed, "entry points in the PTX vs extern \"C\" definitions in the sources (stale PTX?)");
     }
+
+    @Test
+    void ptxIsaMapsToTheOldestDriverThatLoadsIt() {
+        // NVIDIA's PTX ISA release history: the CUDA release that introduced each ISA
+        assertEquals(10000, Kernels.driverFor("6.3"));
+        assertEquals(11050, Kernels.driverFor("7.5"));
+        assertEquals(12000, Kernels.driverFor("8.0"));
+        assertEquals(12050, Kernels.driverFor("8.5"));
+        assertEquals(12070, Kernels.driverFor("8.6"));
+        assertEquals(12090, Kernels.driverFor("8.8"));
+        assertEquals(13000, Kernels.driverFor("9.0"));
+        assertEquals("12.2", Kernels.cudaVersion(12020));
+    }
+
+    /** Only when nvcc was there at build time: every PTX file declares an ISA that every CUDA 12.0+ driver loads (nvcc 13 writes 9.0). */
+    @Test
+    void theBuiltPtxLoadsOnEveryCuda12Driver() throws IOException {
+        if (!Files.exists(MANIFEST)) return;   // built without nvcc: nothing was compiled to check
+        for (String family : Kernels.FAMILIES) {
+            String isa = Kernels.ptxIsa(Files.readAllBytes(MANIFEST.resolveSibling(family + ".ptx")), family);
+            assertTrue(Kernels.driverFor(isa) <= 12000, family + ".ptx declares PTX ISA " + isa);
+        }
+    }
 }
