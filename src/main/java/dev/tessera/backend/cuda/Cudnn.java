@@ -81,16 +81,19 @@ final class Cudnn {
 
     private boolean major9() { return version >= 90000; }
 
-    /** Statuses that mean "cuDNN cannot do this case here" rather than a wrong call. */
+    /** cuDNN 9's codes (cudnn_graph.h) for a sub-library (libcudnn_cnn.so.9, ...) of another version, or one that would not load. */
+    private static final int SUBLIBRARY_VERSION_MISMATCH_9 = 1002, SUBLIBRARY_LOADING_FAILED_9 = 1008;
+
+    /** Statuses that mean "cuDNN cannot do this case here" (NOT_SUPPORTED*, a missing sub-library) rather than a wrong call. */
     private boolean isDecline(int status) {
-        if (major9()) return status / 1000 == 3 || status == 1001 || status == 1007;   // NOT_SUPPORTED_*, SUBLIBRARY_* (cuDNN 9)
+        if (major9()) return status / 1000 == 3 || status == SUBLIBRARY_VERSION_MISMATCH_9 || status == SUBLIBRARY_LOADING_FAILED_9;
         return status == 9 || status == 6;                                               // NOT_SUPPORTED, ARCH_MISMATCH (cuDNN 8)
     }
 
     private void check(int status, String fn) {
         if (status == 0) return;
         String name = status + " " + cudnnGetErrorString(status);
-        if (major9() && (status == 1001 || status == 1007))
+        if (major9() && (status == SUBLIBRARY_VERSION_MISMATCH_9 || status == SUBLIBRARY_LOADING_FAILED_9))
             name += " (a cuDNN 9 sub-library next to libcudnn.so.9 is missing or of another version: libcudnn_cnn.so.9 holds convolution, "
                     + "libcudnn_ops.so.9 batch norm)";
         if (isDecline(status)) throw new Declined(fn + " returned " + name);
@@ -132,7 +135,10 @@ final class Cudnn {
         owned.add(d);
         long[] packed = View.contiguousStrides(shape);
         int[] st = new int[4];
-        for (int i = 0; i < 4; i++) st[i] = i32(shape[i] == 1 ? Math.max(packed[i], 1) : strides[i]);
+        for (int i = 0; i < 4; i++) {
+            if (shape[i] > 1 && strides[i] == 0) throw new Declined("an expanded (stride-0) input " + Arrays.toString(shape) + " is not a cuDNN tensor");
+            st[i] = i32(shape[i] == 1 ? Math.max(packed[i], 1) : strides[i]);
+        }
         check(cudnnSetTensor4dDescriptorEx(d, dataType(t), i32(shape[0]), i32(shape[1]), i32(shape[2]), i32(shape[3]), st[0], st[1], st[2], st[3]),
                 "cudnnSetTensor4dDescriptorEx");
         return d;

@@ -125,6 +125,19 @@ class CudaConvBatchNormTest {
         }
     }
 
+    /** An expanded (stride-0) input is no cuDNN tensor: that case runs on the fallback, with the reason kept, and matches the CPU. */
+    @Test void expandedInputFallsBackWithAReason() {
+        use(Path.CUDNN);
+        Tensor x = random(DType.FLOAT32, 2, 1, 5, 5), w = random(DType.FLOAT32, 3, 4, 3, 3);
+        Tensor expected = Conv.conv2d(x.expand(2, 4, 5, 5), w, null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+        long[] before = CudaRuntime.cudnnCallCounts(0);
+        Tensor out = Conv.conv2d(x.cuda().expand(2, 4, 5, 5), w.cuda(), null, new int[] {1, 1}, new int[] {1, 1}, new int[] {1, 1}, 1);
+        long[] after = CudaRuntime.cudnnCallCounts(0);
+        assertEquals(1, after[1] - before[1], "the expanded input should have run on the fallback");
+        assertClose(out.cpu(), expected, 1e-4, 1e-5);
+        assertTrue(CudaRuntime.cudnnPath(0).contains("expanded (stride-0) input"), CudaRuntime.cudnnPath(0));
+    }
+
     /** Only the weight (and bias) need gradients: a first layer, where backward-data must not run. */
     @ParameterizedTest @EnumSource(Path.class) void convolutionWeightGradientOnly(Path path) {
         use(path);
