@@ -117,6 +117,31 @@ class CudaMatchesCpuTest {
         assertClose(x64.to(Device.cuda()).argmax(0).cpu(), x64.argmax(0), 0, 0);
     }
 
+    /**
+     * Zero-size dimensions through every op family, forward and backward, against the CPU (whose
+     * results are PyTorch's: sum 0, mean NaN, empty outputs). On a GPU an empty reduction row
+     * divided by zero in reduce.cu; the emulator runs that division on the host, where it traps.
+     */
+    @Test void zeroSizeDimensions() {
+        check(in -> in[0].sum(1).add(in[0].mean(1)), random(3, 0));            // [0, 0, 0] + [nan, nan, nan]
+        check(in -> in[0].sum().add(in[0].mean()), random(0));
+        check(in -> in[0].sum(0).add(in[0].max(1).sum()), random(0, 3));
+        check(in -> in[0].var(1), random(3, 0));
+        check(in -> in[0].add(in[1]).mul(2.0).exp(), random(1, 0), random(3, 0));   // the broadcast gradient is summed over an empty dim
+        check(in -> in[0].mm(in[1]), random(2, 0), random(0, 3));              // k = 0: zeros
+        check(in -> in[0].mm(in[1]), random(0, 4), random(4, 3));
+        check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(3, 0));
+        check(in -> in[0].softmax(1), random(0, 4));
+        check(in -> F.layerNorm(in[0], new long[] {4}, in[1], in[2], 1e-5), random(0, 4), random(4), random(4));
+        check(in -> Conv.conv2d(in[0], in[1], in[2], new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1), random(0, 2, 4, 4), random(3, 2, 3, 3), random(3));
+        check(in -> F.maxPool2d(in[0], 2).add(F.avgPool2d(in[0], 2)), random(0, 3, 4, 4));
+        check(in -> F.batchNorm(in[0], in[1], in[2], null, null, false, 0.1, 1e-5), random(0, 2, 3), random(2), random(2).abs());
+        check(in -> F.crossEntropy(in[0], in[1]), random(0, 4), Tensor.of(new long[0], 0));   // mean over no rows: NaN
+        check(in -> Tensor.cat(List.of(in[0], in[1]), 0).relu(), random(0, 3), random(2, 3));
+        exact("argmax over a non-empty dim of an empty tensor", random(0, 3).argmax(1), random(0, 3).to(Device.cuda()).argmax(1));
+        TestUtil.assertThrowsWith(TesseraException.class, "max(): Expected reduction dim 1 to have non-zero size.", () -> random(3, 0).to(Device.cuda()).max(1));
+    }
+
     @Test void matmulTransposedBatchedAndBroadcast() {
         check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
         check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
