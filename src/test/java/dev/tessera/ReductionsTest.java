@@ -351,4 +351,12 @@ class ReductionsTest {
         x.add(Tensor.zeros(3, 0)).sum().backward();   // the broadcast gradient is summed over the empty dim
         assertArrayEquals(new long[] {1, 0}, x.grad().shape().toArray());
     }
+
+    /** More elements than a Java array holds (an expanded view needs no memory): a clear error naming the op and the size. */
+    @Test void hostCopiesBeyondJavaArraysFailClearly() {
+        Tensor huge = Tensor.ones(1).expand(3_000_000_000L);
+        assertThrowsWith(TesseraException.class, "toFloatArray: a tensor of 3000000000 elements (shape ", huge::toFloatArray);
+        assertThrowsWith(TesseraException.class, "toLongArray: a tensor of 3000000000 elements", huge::toLongArray);
+        assertEquals(1.0, huge.narrow(0, 5, 1).item());
+    }
 }

@@ -142,6 +142,14 @@ class CudaMatchesCpuTest {
         TestUtil.assertThrowsWith(TesseraException.class, "max(): Expected reduction dim 1 to have non-zero size.", () -> random(3, 0).to(Device.cuda()).max(1));
     }
 
+    /** A device tensor larger than any Java array (an expanded view: no memory) cannot come to the host in one piece: a clear error, before any copy. */
+    @Test void hostCopiesBeyondJavaArraysFailClearly() {
+        Tensor huge = Tensor.ones(1).to(Device.cuda()).expand(3_000_000_000L);
+        TestUtil.assertThrowsWith(TesseraException.class, "toDoubleArray: a tensor of 3000000000 elements", huge::toDoubleArray);
+        TestUtil.assertThrowsWith(TesseraException.class, "to(cpu): a tensor of 3000000000 elements", huge::cpu);
+        assertEquals(1.0, huge.narrow(0, 2_999_999_999L, 1).item());
+    }
+
     @Test void matmulTransposedBatchedAndBroadcast() {
         check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
         check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
