@@ -279,6 +279,7 @@ public final class Elementwise {
         if (tracking && self.isLeaf())
             throw new TesseraException("a leaf Variable that requires grad is being used in an in-place operation. (" + name + ")");
         if (tracking && self.internalBase() != null) throw viewInPlace(name);
+        MemoryOverlap.assertNoInternalOverlap(self);
         // The op reads a copy of self whenever it records a node: what it saves for backward (self in
         // mul_, div_, clamp_) must not be the storage overwritten below (PyTorch saves original_self
         // likewise), and self's new node must not list self as its input.
@@ -309,6 +310,8 @@ public final class Elementwise {
      * optimizer and init case); otherwise through {@link #inPlace} with {@code graphOp}.
      */
     public static Tensor inPlaceBinary(Tensor self, String name, BinaryOp op, Tensor other, UnaryOperator<Tensor> graphOp) {
+        MemoryOverlap.assertNoInternalOverlap(self);
+        MemoryOverlap.assertNoPartialOverlap(self, other);
         boolean direct = !Autograd.needsGrad(self, other) && self.device().equals(other.device()) && self.dtype().isFloatingPoint()
                 && (other.raw().storage() != self.raw().storage() || sameView(self, other));
         if (!direct) return inPlace(self, name, graphOp);
@@ -343,6 +346,8 @@ public final class Elementwise {
         long[] shape = self.shape().toArray();
         if (!Arrays.equals(broadcastShapes(shape, src.shape().toArray()), shape))
             throw new TesseraException("copy_: source of shape " + src.shape() + " cannot be broadcast to " + self.shape());
+        MemoryOverlap.assertNoInternalOverlap(self);
+        MemoryOverlap.assertNoPartialOverlap(self, src);
         Tensor s = src.device().equals(self.device()) ? src : src.detach().to(self.device());
         self.backend().copy(expandedView(s, shape), self.raw());
         self.internalBumpVersion();

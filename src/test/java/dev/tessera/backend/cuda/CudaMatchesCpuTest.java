@@ -150,6 +150,11 @@ class CudaMatchesCpuTest {
         assertEquals(1.0, huge.narrow(0, 2_999_999_999L, 1).item());
     }
 
+    /** The overlap checks refuse on CUDA exactly what they refuse on the CPU (there the writes would race). */
+    @Test void overlappingWritesAreRefused() {
+        dev.tessera.MemoryOverlapTest.checkOn(Device.cuda());
+    }
+
     @Test void matmulTransposedBatchedAndBroadcast() {
         check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
         check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
