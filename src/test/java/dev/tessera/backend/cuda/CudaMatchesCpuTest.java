@@ -155,6 +155,11 @@ class CudaMatchesCpuTest {
         dev.tessera.MemoryOverlapTest.checkOn(Device.cuda());
     }
 
+    /** INT64 arithmetic beyond 2^53, exact as on the CPU (pow by squaring rather than device pow). */
+    @Test void int64ArithmeticIsExact() {
+        dev.tessera.IntegerArithmeticTest.checkOn(Device.cuda());
+    }
+
     @Test void matmulTransposedBatchedAndBroadcast() {
         check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
         check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
