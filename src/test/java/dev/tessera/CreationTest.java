@@ -116,12 +116,12 @@ class CreationTest {
 
     @Test void sizeValueSemanticsAndPrinting() {
         Size s = Tensor.zeros(128, 20).shape();
-        assertEquals("Size([128, 20])", s.toString());
+        assertEquals("torch.Size([128, 20])", s.toString());
         assertEquals(Size.of(128, 20), s);
         assertEquals(Size.of(128, 20).hashCode(), s.hashCode());
         assertNotEquals(Size.of(20, 128), s);
         assertNotEquals(Size.of(128, 20, 1), s);
-        assertEquals("Size([])", Size.of().toString());
+        assertEquals("torch.Size([])", Size.of().toString());
         assertEquals(2560, s.numel());
         assertEquals(1, Size.of().numel());
         assertEquals(20, s.get(-1));

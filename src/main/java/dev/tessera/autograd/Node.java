@@ -39,7 +39,7 @@ public final class Node {
         for (int i = 0; i < saved.length; i++)
             if (saved[i].version() != savedVersions[i])
                 throw new TesseraException("one of the variables needed for gradient computation has been modified by an "
-                        + "inplace operation: [" + saved[i].dtype().torchName() + " " + saved[i].shape() + "], which is an input "
+                        + "inplace operation: [" + saved[i].dtype().torchName() + " " + saved[i].shape().toList() + "], which is an input "
                         + "or output of " + name + "; is at version " + saved[i].version() + "; expected version "
                         + savedVersions[i] + " instead.");
         return backward.apply(grad);

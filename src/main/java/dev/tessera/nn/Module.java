@@ -250,8 +250,8 @@ public abstract class Module {
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             Tensor src = state.get(e.getKey());
             if (src != null && !src.shape().equals(e.getValue().shape()))
-                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape torch." + src.shape()
-                        + " from checkpoint, the shape in current model is torch." + e.getValue().shape() + ".");
+                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape " + src.shape()
+                        + " from checkpoint, the shape in current model is " + e.getValue().shape() + ".");
         }
         StringBuilder err = new StringBuilder();
         if (strict && !unexpected.isEmpty()) err.append("\n\tUnexpected key(s) in state_dict: ").append(quoted(unexpected)).append(". ");

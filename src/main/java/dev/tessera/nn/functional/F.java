@@ -121,8 +121,8 @@ public final class F {
         expectedTarget[0] = logp.size(0);
         for (int d = 2; d < logp.dim(); d++) expectedTarget[d - 1] = logp.size(d);
         if (!target.shape().equals(dev.tessera.Size.of(expectedTarget)))
-            throw new TesseraException(op + ": Expected target size " + dev.tessera.Size.of(expectedTarget).toString().substring(4)
-                    + ", got " + target.shape().toString().substring(4));
+            throw new TesseraException(op + ": Expected target size " + dev.tessera.Size.of(expectedTarget).toList()
+                    + ", got " + target.shape().toList());
         // Move classes last and flatten: [M, C] against [M]; one kernel computes the rows' losses.
         Tensor flat = (logp.dim() == 2 ? logp : logp.permute(classesLast(logp.dim())).reshape(-1, c)).contiguous();
         Tensor tgt = target.reshape(-1).contiguous();
