@@ -237,12 +237,21 @@ public abstract class Module {
         return out;
     }
 
+    /** {@link #loadStateDict(Map, boolean)} with {@code strict = true}, PyTorch's default. */
+    public IncompatibleKeys loadStateDict(Map<String, Tensor> state) { return loadStateDict(state, true); }
+
     /**
      * Copies {@code state} into the existing parameters and buffers (converting dtype and device).
      * Everything is validated first: with {@code strict}, missing and unexpected keys are errors;
      * a shape mismatch always is. On an error nothing has been changed.
+     *
+     * @return the keys that did not match, as PyTorch's {@code _IncompatibleKeys}: both lists empty
+     *     after a strict load (it prints {@code <All keys matched successfully>}); after a non-strict
+     *     one the module's keys {@code state} lacked and the keys of {@code state} the module has not.
+     *     Unlike PyTorch, a missing BatchNorm {@code num_batches_tracked} is reported like any other key
+     *     (PyTorch fills it in for state dicts without version metadata, a shim for old checkpoints).
      */
-    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+    public IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
         for (String k : own.keySet()) if (!state.containsKey(k)) missing.add(k);
@@ -265,6 +274,7 @@ public abstract class Module {
                 if (src != null) e.getValue().copy_(src);
             }
         }
+        return new IncompatibleKeys(missing, unexpected);
     }
 
     private static String quoted(List<String> keys) {
