@@ -178,7 +178,8 @@ public class Tensor implements AutoCloseable {
     public Tensor neg() { return Elementwise.neg(this); }
     public Tensor pow(double exponent) { return Elementwise.powScalar(this, exponent); }
     public Tensor pow(Tensor exponent) { return Elementwise.pow(this, exponent); }
-    public Tensor square() { return Elementwise.mul(this, this); }
+    /** x·x; its node is PowBackward0, as PyTorch's square (pow(x, 2)). */
+    public Tensor square() { return Autograd.relabel(Elementwise.mul(this, this), "PowBackward0"); }
     public Tensor exp() { return Elementwise.exp(this); }
     public Tensor log() { return Elementwise.log(this); }
     public Tensor sqrt() { return Elementwise.sqrt(this); }
@@ -282,10 +283,10 @@ public class Tensor implements AutoCloseable {
     public Tensor var(int dim) { return Reductions.var(this, new int[] {dim}, false, true); }
     public Tensor var(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true); }
     public Tensor var(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased); }
-    public Tensor std() { return Reductions.var(this, null, false, true).sqrt(); }
-    public Tensor std(int dim) { return Reductions.var(this, new int[] {dim}, false, true).sqrt(); }
-    public Tensor std(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(); }
-    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased).sqrt(); }
+    public Tensor std() { return Autograd.relabel(Reductions.var(this, null, false, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int dim) { return Autograd.relabel(Reductions.var(this, new int[] {dim}, false, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int dim, boolean keepdim) { return Autograd.relabel(Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Autograd.relabel(Reductions.var(this, dims, keepdim, unbiased).sqrt(), "StdBackward0"); }
 
     // ------------------------------------------------------------------ linear algebra and activations
 

@@ -112,7 +112,8 @@ public final class Views {
 
     public static Tensor t(Tensor t) {
         if (t.dim() > 2) throw new TesseraException("t() expects a tensor with <= 2 dimensions, but self is " + t.dim() + "D");
-        return t.dim() < 2 ? t : transpose(t, 0, 1);
+        // PyTorch names the node TBackward0 (not TransposeBackward0), and t() of a 0-/1-D tensor is still a new view.
+        return t.dim() < 2 ? asView(t, t.shape().toArray(), t.stride(), "TBackward0") : Autograd.relabel(transpose(t, 0, 1), "TBackward0");
     }
 
     public static Tensor permute(Tensor t, int[] dims) {

@@ -32,7 +32,8 @@ public final class F {
                     + " and " + weight.size(1) + "x" + weight.size(0) + ")");
         Tensor y = x.matmul(weight.t());
         if (bias == null) return y;
-        return x.dim() == 2 ? Autograd.relabel(y.add(bias), "AddmmBackward0") : y.add(bias);
+        // PyTorch's node names: addmm for a matrix, addmm then view for more dims, add for a vector.
+        return x.dim() == 1 ? y.add(bias) : Autograd.relabel(y.add(bias), x.dim() == 2 ? "AddmmBackward0" : "ViewBackward0");
     }
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
