@@ -250,7 +250,7 @@ public class Tensor implements AutoCloseable {
     /** The sub-tensor at index along dim, with that dimension removed. */
     public Tensor select(int dim, long index) { return Views.select(this, dim, index); }
     /** {@code t[i]}: select(0, i). */
-    public Tensor index(long i) { return Views.select(this, 0, i); }
+    public Tensor index(long i) { return Views.index(this, i); }
     /** A broadcast view; -1 keeps a dimension. */
     public Tensor expand(long... shape) { return Views.expand(this, shape); }
     public Tensor expandAs(Tensor other) { return Views.expand(this, other.shape); }

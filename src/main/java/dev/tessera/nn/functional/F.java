@@ -129,7 +129,7 @@ public final class F {
         Tensor tgt = target.reshape(-1).contiguous();
         Tensor perItem = dev.tessera.ops.Creation.empty(new long[] {tgt.numel()}, logp.dtype(), logp.device());
         long bad = logp.backend().nll(flat.raw(), tgt.raw(), ignoreIndex, smoothing, perItem.raw());
-        if (bad != dev.tessera.backend.Backend.NO_BAD_TARGET) throw new TesseraException("Target " + bad + " is out of bounds.");
+        if (bad != dev.tessera.backend.Backend.NO_BAD_TARGET) throw new dev.tessera.TesseraIndexException("Target " + bad + " is out of bounds.");
         Autograd.record(perItem, "NllLossBackward0", new Tensor[] {flat}, g -> {
             Tensor d = dev.tessera.ops.Creation.empty(flat.shape().toArray(), g.dtype(), g.device());
             g.backend().nllBackward(g.contiguous().raw(), tgt.raw(), ignoreIndex, smoothing, d.raw());
