@@ -179,7 +179,8 @@ public class Tensor implements AutoCloseable {
     public Tensor neg() { return Elementwise.neg(this); }
     public Tensor pow(double exponent) { return Elementwise.powScalar(this, exponent); }
     public Tensor pow(Tensor exponent) { return Elementwise.pow(this, exponent); }
-    public Tensor square() { return Elementwise.mul(this, this); }
+    /** x·x; its node is PowBackward0, as PyTorch's square (pow(x, 2)). */
+    public Tensor square() { return Autograd.relabel(Elementwise.mul(this, this), "PowBackward0"); }
     public Tensor exp() { return Elementwise.exp(this); }
     public Tensor log() { return Elementwise.log(this); }
     public Tensor sqrt() { return Elementwise.sqrt(this); }
@@ -250,7 +251,7 @@ public class Tensor implements AutoCloseable {
     /** The sub-tensor at index along dim, with that dimension removed. */
     public Tensor select(int dim, long index) { return Views.select(this, dim, index); }
     /** {@code t[i]}: select(0, i). */
-    public Tensor index(long i) { return Views.select(this, 0, i); }
+    public Tensor index(long i) { return Views.index(this, i); }
     /** A broadcast view; -1 keeps a dimension. */
     public Tensor expand(long... shape) { return Views.expand(this, shape); }
     public Tensor expandAs(Tensor other) { return Views.expand(this, other.shape); }
@@ -283,10 +284,10 @@ public class Tensor implements AutoCloseable {
     public Tensor var(int dim) { return Reductions.var(this, new int[] {dim}, false, true); }
     public Tensor var(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true); }
     public Tensor var(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased); }
-    public Tensor std() { return Reductions.var(this, null, false, true).sqrt(); }
-    public Tensor std(int dim) { return Reductions.var(this, new int[] {dim}, false, true).sqrt(); }
-    public Tensor std(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(); }
-    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased).sqrt(); }
+    public Tensor std() { return Autograd.relabel(Reductions.var(this, null, false, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int dim) { return Autograd.relabel(Reductions.var(this, new int[] {dim}, false, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int dim, boolean keepdim) { return Autograd.relabel(Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Autograd.relabel(Reductions.var(this, dims, keepdim, unbiased).sqrt(), "StdBackward0"); }
 
     // ------------------------------------------------------------------ linear algebra and activations
 

@@ -116,16 +116,16 @@ class CreationTest {
 
     @Test void sizeValueSemanticsAndPrinting() {
         Size s = Tensor.zeros(128, 20).shape();
-        assertEquals("Size([128, 20])", s.toString());
+        assertEquals("torch.Size([128, 20])", s.toString());
         assertEquals(Size.of(128, 20), s);
         assertEquals(Size.of(128, 20).hashCode(), s.hashCode());
         assertNotEquals(Size.of(20, 128), s);
         assertNotEquals(Size.of(128, 20, 1), s);
-        assertEquals("Size([])", Size.of().toString());
+        assertEquals("torch.Size([])", Size.of().toString());
         assertEquals(2560, s.numel());
         assertEquals(1, Size.of().numel());
         assertEquals(20, s.get(-1));
-        assertThrows(IndexOutOfBoundsException.class, () -> s.get(2));
+        assertThrows(TesseraIndexException.class, () -> s.get(2));   // PyTorch 1.13: IndexError: tuple index out of range
         long[] dims = {3, 4};
         Size copy = new Size(dims);
         dims[0] = 99;   // Size is immutable: it copied the array

@@ -16,8 +16,40 @@ import java.util.function.Consumer;
  * Base class of all layers and models, as {@code torch.nn.Module}: parameters, buffers and child
  * modules are registered explicitly and kept in registration order, which is the order of
  * {@link #parameters()}, {@link #stateDict()} and the printed repr.
+ *
+ * <h2>Registration is explicit, and a forgotten one is an error</h2>
+ * PyTorch registers a module or parameter when it is assigned to an attribute; Java has no such
+ * hook, so a field is registered where it is assigned:
+ * <pre>{@code
+ * class Net extends Module {
+ *     final Linear l1 = register("l1", new Linear(784, 128));
+ *     final Parameter scale = registerParameter("scale", new Parameter(Tensor.ones(128)));
+ * }
+ * }</pre>
+ * Tessera does <b>not</b> register fields by reflection: Java does not specify the order in which
+ * reflection lists fields, and that order would become the order of {@code parameters()} and of
+ * the state-dict keys. Instead, a forgotten registration fails loudly at first use: whenever a
+ * module is asked for its parameters, buffers, modules, children or state dict, is moved
+ * ({@code to}), switched ({@code train}/{@code eval}), has its grads zeroed, or is printed, every
+ * module in the tree checks its fields (its own and those its superclasses declare). A non-static
+ * field holding a {@code Module} or a {@link Parameter} that is not registered in that module or
+ * anywhere below it throws an {@link IllegalStateException} naming the class, the field and the call
+ * that registers it. Building an optimizer from {@code parameters()} is such a use, so a forgotten
+ * layer cannot train silently. A field that deliberately refers to a module outside this one (a
+ * parent, a frozen teacher) is marked {@link Unregistered @Module.Unregistered}; plain (non-Parameter)
+ * tensor fields are not checked, as PyTorch does not register them either; fields that reflection
+ * cannot open (a named Java module that does not open its package to Tessera) are skipped.
  */
 public abstract class Module {
+    /**
+     * Marks a {@code Module} or {@code Parameter} field that deliberately is not part of this
+     * module (not iterated, saved or moved with it), so the registration check leaves it alone.
+     */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.FIELD)
+    public @interface Unregistered {}
+
+
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
@@ -120,6 +152,7 @@ public abstract class Module {
 
     private static void collect(String prefix, Module m, Map<String, Module> out, Set<Module> seen) {
         if (!seen.add(m)) return;
+        m.checkFieldsRegistered();
         out.put(prefix, m);
         for (Map.Entry<String, Module> c : m.children.entrySet())
             if (c.getValue() != null) collect(join(prefix, c.getKey()), c.getValue(), out, seen);
@@ -129,6 +162,7 @@ public abstract class Module {
     public List<Module> children() { return new ArrayList<>(namedChildren().values()); }
 
     public Map<String, Module> namedChildren() {
+        checkFieldsRegistered();
         Map<String, Module> out = new LinkedHashMap<>();
         Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Map.Entry<String, Module> c : children.entrySet())
@@ -203,12 +237,21 @@ public abstract class Module {
         return out;
     }
 
+    /** {@link #loadStateDict(Map, boolean)} with {@code strict = true}, PyTorch's default. */
+    public IncompatibleKeys loadStateDict(Map<String, Tensor> state) { return loadStateDict(state, true); }
+
     /**
      * Copies {@code state} into the existing parameters and buffers (converting dtype and device).
      * Everything is validated first: with {@code strict}, missing and unexpected keys are errors;
      * a shape mismatch always is. On an error nothing has been changed.
+     *
+     * @return the keys that did not match, as PyTorch's {@code _IncompatibleKeys}: both lists empty
+     *     after a strict load (it prints {@code <All keys matched successfully>}); after a non-strict
+     *     one the module's keys {@code state} lacked and the keys of {@code state} the module has not.
+     *     Unlike PyTorch, a missing BatchNorm {@code num_batches_tracked} is reported like any other key
+     *     (PyTorch fills it in for state dicts without version metadata, a shim for old checkpoints).
      */
-    public void loadStateDict(Map<String, Tensor> state, boolean strict) {
+    public IncompatibleKeys loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = stateDict();
         List<String> missing = new ArrayList<>(), unexpected = new ArrayList<>(), mismatched = new ArrayList<>();
         for (String k : own.keySet()) if (!state.containsKey(k)) missing.add(k);
@@ -216,8 +259,8 @@ public abstract class Module {
         for (Map.Entry<String, Tensor> e : own.entrySet()) {
             Tensor src = state.get(e.getKey());
             if (src != null && !src.shape().equals(e.getValue().shape()))
-                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape torch." + src.shape()
-                        + " from checkpoint, the shape in current model is torch." + e.getValue().shape() + ".");
+                mismatched.add("size mismatch for " + e.getKey() + ": copying a param with shape " + src.shape()
+                        + " from checkpoint, the shape in current model is " + e.getValue().shape() + ".");
         }
         StringBuilder err = new StringBuilder();
         if (strict && !unexpected.isEmpty()) err.append("\n\tUnexpected key(s) in state_dict: ").append(quoted(unexpected)).append(". ");
@@ -231,12 +274,78 @@ public abstract class Module {
                 if (src != null) e.getValue().copy_(src);
             }
         }
+        return new IncompatibleKeys(missing, unexpected);
     }
 
     private static String quoted(List<String> keys) {
         StringBuilder sb = new StringBuilder();
         for (String k : keys) sb.append(sb.length() == 0 ? "" : ", ").append('"').append(k).append('"');
         return sb.toString();
+    }
+
+    // ---- the registration check (see the class javadoc) ----
+
+    /** Per class: its and its superclasses' instance fields that can hold a Module or a Parameter, superclass first. */
+    private static final ClassValue<List<java.lang.reflect.Field>> CHECKED_FIELDS = new ClassValue<>() {
+        @Override protected List<java.lang.reflect.Field> computeValue(Class<?> type) {
+            List<java.lang.reflect.Field> out = new ArrayList<>();
+            if (type.getSuperclass() != null && type.getSuperclass() != Module.class && Module.class.isAssignableFrom(type.getSuperclass()))
+                out.addAll(get(type.getSuperclass()));
+            for (java.lang.reflect.Field f : type.getDeclaredFields()) {
+                if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || f.isSynthetic() || f.isAnnotationPresent(Unregistered.class)) continue;
+                Class<?> t = f.getType();
+                boolean canHold = Module.class.isAssignableFrom(t) || Parameter.class.isAssignableFrom(t)
+                        || t.isAssignableFrom(Module.class) || t.isAssignableFrom(Parameter.class);   // also Object, Tensor
+                if (canHold && f.trySetAccessible()) out.add(f);
+            }
+            return List.copyOf(out);
+        }
+    };
+
+    private void checkFieldsRegistered() {
+        if (getClass() == Module.class) return;
+        for (java.lang.reflect.Field f : CHECKED_FIELDS.get(getClass())) {
+            Object value;
+            try {
+                value = f.get(this);
+            } catch (IllegalAccessException e) {
+                continue;   // trySetAccessible succeeded, so this does not happen
+            }
+            if (value instanceof Module m) {
+                if (m != this && !containsIdentity(children.values(), m) && !inSubtree(m))
+                    throw unregistered(f, m.getClass().getSimpleName(), "register");
+            } else if (value instanceof Parameter p) {
+                if (!containsIdentity(params.values(), p) && !containsIdentity(buffers.values(), p) && !inSubtree(p))
+                    throw unregistered(f, "Parameter", "registerParameter");
+            }
+        }
+    }
+
+    private IllegalStateException unregistered(java.lang.reflect.Field f, String type, String call) {
+        String owner = f.getDeclaringClass().getSimpleName();
+        return new IllegalStateException(reprName() + ": field " + owner + "." + f.getName() + " holds a " + type
+                + " that was never registered, so it is not in parameters(), stateDict(), to() or the repr and would not train."
+                + " Register it where it is assigned: " + f.getName() + " = " + call + "(\"" + f.getName() + "\", ...);"
+                + " or mark the field @Module.Unregistered if leaving it out is intended.");
+    }
+
+    private static boolean containsIdentity(java.util.Collection<?> values, Object o) {
+        for (Object v : values) if (v == o) return true;
+        return false;
+    }
+
+    /** Whether o is a module, parameter or buffer anywhere below this module (raw maps: no checks, no recursion into them). */
+    private boolean inSubtree(Object o) {
+        java.util.ArrayDeque<Module> todo = new java.util.ArrayDeque<>(List.of(this));
+        Set<Module> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        while (!todo.isEmpty()) {
+            Module m = todo.pop();
+            if (!seen.add(m)) continue;
+            if (m != this && m == o) return true;
+            if (containsIdentity(m.params.values(), o) || containsIdentity(m.buffers.values(), o)) return true;
+            for (Module c : m.children.values()) if (c != null) todo.push(c);
+        }
+        return false;
     }
 
     // ---- printing ----
@@ -246,6 +355,7 @@ public abstract class Module {
 
     /** PyTorch's nested repr: {@code M1(\n  (l1): Linear(in_features=10, out_features=100, bias=True)\n)}. */
     @Override public String toString() {
+        checkFieldsRegistered();
         List<String> extra = extraRepr().isEmpty() ? List.of() : List.of(extraRepr().split("\n"));
         List<String> lines = new ArrayList<>(extra);
         for (Map.Entry<String, Module> c : children.entrySet()) {

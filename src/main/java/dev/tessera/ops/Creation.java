@@ -133,6 +133,7 @@ public final class Creation {
         Tensor mask;
         try (var s = Tensor.noGrad()) { mask = u.ge(p).to(x.dtype()).mul(1.0 / (1 - p)); }
         Tensor out = Elementwise.mulNoGrad(x, mask);
-        return Autograd.record(out, "NativeDropoutBackward0", new Tensor[] {x}, g -> new Tensor[] {g.mul(mask)});
+        // PyTorch uses the fused native_dropout only on CUDA; on the CPU it multiplies by the mask.
+        return Autograd.record(out, x.isCuda() ? "NativeDropoutBackward0" : "MulBackward0", new Tensor[] {x}, g -> new Tensor[] {g.mul(mask)});
     }
 }

@@ -23,7 +23,7 @@ public final class Normalization {
         for (int i = 0; i < k; i++)
             if (x.size(x.dim() - k + i) != normalizedShape[i])
                 throw new TesseraException("Given normalized_shape=" + java.util.Arrays.toString(normalizedShape) + ", expected input with shape [*, "
-                        + java.util.Arrays.toString(normalizedShape).substring(1) + ", but got input of size" + x.shape().toString().substring(4));
+                        + java.util.Arrays.toString(normalizedShape).substring(1) + ", but got input of size" + x.shape().toList());
         long count = 1;
         for (long d : normalizedShape) count *= d;
         long n = count, rows = x.numel() / Math.max(n, 1);

@@ -47,13 +47,13 @@ class ExamplesTest {
     }
 
     @Test void identityPassesShapeAndValuesThrough() {
-        assertEquals(List.of("Size([128, 20])", "output is the input object: true", "values equal: true"), lines(IdentityExample::run));
+        assertEquals(List.of("torch.Size([128, 20])", "output is the input object: true", "values equal: true"), lines(IdentityExample::run));
     }
 
     @Test void embeddingLooksUpRowsAndRejectsOutOfRange() {
         List<String> out = lines(EmbeddingExample::run);
         assertEquals("Embedding(10, 3)", out.get(0));
-        assertContainsLine(out, "Size([2, 4, 3])");
+        assertContainsLine(out, "torch.Size([2, 4, 3])");
         assertContainsLine(out, "embedding([5]) equals weight[5]: true");
         assertContainsLine(out, "embedding([10]) -> index out of range in self");
         // The printed lookup and the printed row hold the same three numbers.
@@ -66,8 +66,8 @@ class ExamplesTest {
 
     @Test void linearByHandEqualsNnLinear() {
         List<String> out = lines(LinearExample::run);
-        assertEquals(List.of("Linear(in_features=20, out_features=30, bias=True)", "weight Size([30, 20]), bias Size([30])",
-                "Size([128, 30])", "by hand Size([128, 30])"), out.subList(0, 4));
+        assertEquals(List.of("Linear(in_features=20, out_features=30, bias=True)", "weight torch.Size([30, 20]), bias torch.Size([30])",
+                "torch.Size([128, 30])", "by hand torch.Size([128, 30])"), out.subList(0, 4));
         assertTrue(number(out, "max \\|nn.Linear - by hand\\| = (\\S+)") <= 1e-6, "float32, same operations: within 1e-6");
         assertContainsLine(out, "equal within 1e-6: true");
     }
@@ -75,10 +75,10 @@ class ExamplesTest {
     @Test void conv2dShapes() {
         assertEquals("""
                 Conv2d(16, 33, kernel_size=(3, 3), stride=(2, 2))
-                weight Size([33, 16, 3, 3]), bias Size([33])
-                Size([20, 33, 24, 49])
+                weight torch.Size([33, 16, 3, 3]), bias torch.Size([33])
+                torch.Size([20, 33, 24, 49])
                 Conv2d(16, 33, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
-                Size([1, 33, 50, 100])
+                torch.Size([1, 33, 50, 100])
                 """, text(Conv2dExample::run));
     }
 
@@ -88,7 +88,7 @@ class ExamplesTest {
         assertEquals("""
                 BatchNorm2d(100, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
                 [running_mean, running_var, num_batches_tracked]
-                Size([20, 100, 35, 45])
+                torch.Size([20, 100, 35, 45])
                 per-channel mean: max |mean| = 0.0000
                 per-channel var:  min 1.0000, max 1.0000
                 num_batches_tracked: tensor(1)
@@ -98,12 +98,12 @@ class ExamplesTest {
     @Test void layerNormNormalisesTrailingDims() {
         assertEquals("""
                 LayerNorm((10,), eps=1e-05, elementwise_affine=True)
-                Size([20, 5, 10])
+                torch.Size([20, 5, 10])
                 per-token mean: max |mean| = 0.0000
                 per-token var (biased): min 1.0000, max 1.0000
                 LayerNorm((5, 10, 10), eps=1e-05, elementwise_affine=True)
-                weight Size([5, 10, 10])
-                Size([20, 5, 10, 10])
+                weight torch.Size([5, 10, 10])
+                torch.Size([20, 5, 10, 10])
                 per-sample mean: max |mean| = 0.0000
                 """, text(LayerNormExample::run));
     }
@@ -133,21 +133,21 @@ class ExamplesTest {
                 M1(
                   (l1): Linear(in_features=10, out_features=100, bias=True)
                 )
-                Size([1, 100])
+                torch.Size([1, 100])
                 M2(
                   (l0): Linear(in_features=784, out_features=10, bias=True)
                   (relu): ReLU()
                   (l1): Linear(in_features=10, out_features=10, bias=True)
                 )
                 M2 parameters: 7960
-                Size([64, 10])
+                torch.Size([64, 10])
                 M3(
                   (conv1): Conv2d(1, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
                   (conv2): Conv2d(16, 16, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
                   (conv3): Conv2d(16, 10, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))
                 )
                 M3 parameters: 3930
-                Size([64, 10])
+                torch.Size([64, 10])
                 """, text(CustomModulesExample::run));
         assertEquals("M1(\n  (l1): Linear(in_features=10, out_features=100, bias=True)\n)", new CustomModulesExample.M1().toString());
     }
@@ -166,18 +166,18 @@ class ExamplesTest {
                   (key): Conv1d(16, 2, kernel_size=(1,), stride=(1,), bias=False)
                   (value): Conv1d(16, 16, kernel_size=(1,), stride=(1,), bias=False)
                 )
-                gamma Size([1])
-                query.weight_orig Size([2, 16, 1])
-                key.weight_orig Size([2, 16, 1])
-                value.weight_orig Size([16, 16, 1])
-                query.weight_u Size([2])
-                query.weight_v Size([16])
-                key.weight_u Size([2])
-                key.weight_v Size([16])
-                value.weight_u Size([16])
-                value.weight_v Size([16])
-                in  Size([32, 16, 8, 8])
-                out Size([32, 16, 8, 8])
+                gamma torch.Size([1])
+                query.weight_orig torch.Size([2, 16, 1])
+                key.weight_orig torch.Size([2, 16, 1])
+                value.weight_orig torch.Size([16, 16, 1])
+                query.weight_u torch.Size([2])
+                query.weight_v torch.Size([16])
+                key.weight_u torch.Size([2])
+                key.weight_v torch.Size([16])
+                value.weight_u torch.Size([16])
+                value.weight_v torch.Size([16])
+                in  torch.Size([32, 16, 8, 8])
+                out torch.Size([32, 16, 8, 8])
                 gamma = 0, so out equals in: true
                 """, text(SelfAttentionExample::run));
     }
@@ -213,10 +213,10 @@ class ExamplesTest {
 
     @Test void parameterCounts() {
         assertEquals("""
-                l0.weight Size([10, 784]) 7840
-                l0.bias Size([10]) 10
-                l1.weight Size([10, 10]) 100
-                l1.bias Size([10]) 10
+                l0.weight torch.Size([10, 784]) 7840
+                l0.bias torch.Size([10]) 10
+                l1.weight torch.Size([10, 10]) 100
+                l1.bias torch.Size([10]) 10
                 M2: 7960 parameters, 7960 trainable
                 M3: 3930 parameters, 3930 trainable
                 M2 with l0 frozen: 7960 parameters, 110 trainable
@@ -229,7 +229,7 @@ class ExamplesTest {
         if (Device.isCudaAvailable()) {
             assertEquals("after model.to(\"cuda\"): parameters().get(0).isCuda() = true", out.get(1));
             assertEquals("device: cuda:0", out.get(2));
-            assertEquals("output Size([4, 10]) on cuda:0", out.get(3));
+            assertEquals("output torch.Size([4, 10]) on cuda:0", out.get(3));
         } else {
             String reason = Device.cudaUnavailableReason().orElseThrow();
             assertEquals(List.of("CUDA is not available: " + reason, "the model stays on the CPU: parameters().get(0).device() = cpu"),

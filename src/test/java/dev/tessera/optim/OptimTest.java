@@ -268,7 +268,7 @@ class OptimTest {
         Map<String, Object> entry = new LinkedHashMap<>((Map<String, Object>) ((Map<?, ?>) good.get("state")).get(0));
         entry.put("exp_avg", Tensor.zeros(4));
         badShape.put("state", Map.of(0, entry));
-        assertThrowsWith(IllegalArgumentException.class, "has shape Size([4]), but the parameter has Size([2, 2])", () -> opt.loadStateDict(badShape));
+        assertThrowsWith(IllegalArgumentException.class, "has shape torch.Size([4]), but the parameter has torch.Size([2, 2])", () -> opt.loadStateDict(badShape));
 
         Map<String, Object> missingKey = new LinkedHashMap<>(good);
         Map<String, Object> partial = new LinkedHashMap<>(entry);
