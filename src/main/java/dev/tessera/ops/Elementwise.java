@@ -339,7 +339,7 @@ public final class Elementwise {
 
     public static Tensor fill_(Tensor self, double value) {
         checkInPlaceLeaf(self, "fill_");
-        self.backend().fill(self.raw(), value);
+        self.backend().fill(distinctElements(self.raw()), value);
         self.internalBumpVersion();
         return self;
     }
@@ -355,6 +355,17 @@ public final class Elementwise {
         self.backend().copy(expandedView(s, shape), self.raw());
         self.internalBumpVersion();
         return self;
+    }
+
+    /**
+     * The view with its stride-0 (expanded) dims cut to size 1: each memory location once. fill_ of
+     * an expanded tensor (allowed, as in PyTorch) then writes each element once instead of having
+     * many GPU threads write one location.
+     */
+    private static View distinctElements(View v) {
+        long[] shape = v.shape().clone();
+        for (int d = 0; d < shape.length; d++) if (v.strides()[d] == 0 && shape[d] > 1) shape[d] = 1;
+        return new View(v.storage(), v.offset(), shape, v.strides());
     }
 
     /** fill_ and copy_ are not recorded in the graph, so they refuse any tensor the graph tracks. */
