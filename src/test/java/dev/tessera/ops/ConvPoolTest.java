@@ -19,12 +19,12 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** conv2d, conv1d, maxPool2d and avgPool2d against direct float64 loops written here, plus gradients and errors. */
-class ConvPoolTest {
+public class ConvPoolTest {
 
     // ------------------------------------------------------------------ the oracles
 
     /** The textbook 7-loop cross-correlation: x [N, C, H, W], w [OC, C/groups, kh, kw], b [OC] or null. */
-    static double[] referenceConv2d(Tensor xT, Tensor wT, Tensor bT, int[] s, int[] p, int[] d, int groups, long[] outShape) {
+    public static double[] referenceConv2d(Tensor xT, Tensor wT, Tensor bT, int[] s, int[] p, int[] d, int groups, long[] outShape) {
         double[] x = xT.toDoubleArray(), w = wT.toDoubleArray(), b = bT == null ? null : bT.toDoubleArray();
         int n = (int) xT.size(0), c = (int) xT.size(1), h = (int) xT.size(2), wd = (int) xT.size(3);
         int oc = (int) wT.size(0), cg = (int) wT.size(1), kh = (int) wT.size(2), kw = (int) wT.size(3);

@@ -6,7 +6,6 @@ import dev.tessera.TesseraException;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
-import dev.tessera.backend.Im2colConvolution;
 import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
@@ -412,17 +411,17 @@ public final class CpuBackend implements Backend {
 
     // ---- convolution and batch norm ----
 
-    /** im2col + GEMM for now (the CPU performance issue replaces the internals). */
+    /** Without a column matrix: see {@link CpuConvolution}. */
     @Override public void conv2d(View x, View weight, View bias, ConvGeometry g, int groups, View out) {
-        Im2colConvolution.forward(this, x, weight, bias, g, groups, out);
+        CpuConvolution.forward(x, weight, bias, g, groups, out);
     }
 
     @Override public void conv2dBackwardData(View grad, View weight, ConvGeometry g, int groups, View dx) {
-        Im2colConvolution.backwardData(this, grad, weight, g, groups, dx);
+        CpuConvolution.backwardData(grad, weight, g, groups, dx);
     }
 
     @Override public void conv2dBackwardWeight(View grad, View x, ConvGeometry g, int groups, View dweight, View dbias) {
-        Im2colConvolution.backwardWeight(this, grad, x, g, groups, dweight, dbias);
+        CpuConvolution.backwardWeight(grad, x, g, groups, dweight, dbias);
     }
 
     /** Per channel (in parallel over channels): a pass for the mean, one for the variance about it, one to write. */
