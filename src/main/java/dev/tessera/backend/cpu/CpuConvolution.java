@@ -219,8 +219,13 @@ final class CpuConvolution {
             for (int p = c0; p < c1; ) {
                 int t = p / ps.width, rowStart = t * ps.width, u0 = p - rowStart, u1 = Math.min(Math.min(c1 - rowStart, ps.width), ps.nU);
                 int d = base + t * ps.dstT;
-                if (ps.dstU == 1) for (int u = u0; u < u1; u++) dst[d + u] = tile[ti + rowStart + u] + b;
-                else for (int u = u0; u < u1; u++) dst[d + u * ps.dstU] = tile[ti + rowStart + u] + b;
+                if (ps.dstU == 1) {
+                    // A copy, then the bias in place: C2 keeps a loop over two arrays at two offsets scalar.
+                    if (u1 > u0) System.arraycopy(tile, ti + rowStart + u0, dst, d + u0, u1 - u0);
+                    if (b != 0f) for (int u = d + u0; u < d + u1; u++) dst[u] += b;
+                } else {
+                    for (int u = u0; u < u1; u++) dst[d + u * ps.dstU] = tile[ti + rowStart + u] + b;
+                }
                 p = rowStart + ps.width;
             }
         }
@@ -257,11 +262,11 @@ final class CpuConvolution {
                     for (int i = 0; i < hq; i++, d += wq) {
                         int ih = i * sh + rh - ph;
                         if (ih < 0 || ih >= h) { Arrays.fill(dst, d, d + wq, 0f); continue; }
-                        Arrays.fill(dst, d, d + jLo, 0f);
+                        for (int j = 0; j < jLo; j++) dst[d + j] = 0f;   // a pixel or two: a loop, not a call
                         int s0 = off + c * sC + ih * sH + (jLo * sw + rw - pw) * sW;
                         if (sw == 1 && sW == 1) System.arraycopy(src, s0, dst, d + jLo, jHi - jLo);
                         else for (int j = jLo, s = s0; j < jHi; j++, s += sw * sW) dst[d + j] = src[s];
-                        Arrays.fill(dst, d + jHi, d + wq, 0f);
+                        for (int j = jHi; j < wq; j++) dst[d + j] = 0f;
                     }
                 }
         Arrays.fill(dst, d, size, 0f);
@@ -277,10 +282,10 @@ final class CpuConvolution {
                     for (int i = 0; i < hq; i++, d += wq) {
                         int ih = i * sh + rh - ph;
                         if (ih < 0 || ih >= h) { Arrays.fill(dst, d, d + wq, 0d); continue; }
-                        Arrays.fill(dst, d, d + jLo, 0d);
+                        for (int j = 0; j < jLo; j++) dst[d + j] = 0d;   // a pixel or two: a loop, not a call
                         int s0 = off + c * sC + ih * sH + (jLo * sw + rw - pw) * sW;
                         for (int j = jLo, s = s0; j < jHi; j++, s += sw * sW) dst[d + j] = src[s];
-                        Arrays.fill(dst, d + jHi, d + wq, 0d);
+                        for (int j = jHi; j < wq; j++) dst[d + j] = 0d;
                     }
                 }
         Arrays.fill(dst, d, size, 0d);
@@ -455,7 +460,10 @@ final class CpuConvolution {
         int rowsPad = oneRow ? sp.ocg : roundUp(sp.ocg, 4), depthPad = roundUp(depth, oneRow ? 8 : 4);
         // Rows of G padded to whole vectors (64 covers any vector length), not to PC: a small image
         // (7×8 positions) would otherwise spend most of the dot products on zeros.
-        int gStride = roundUp(sp.positions, 64), accSize = groups * rowsPad * depthPad;
+        int gStride = roundUp(sp.positions, 64);
+        // The Vector API partials keep a vector's lanes per entry (summed at the end); the others one value.
+        boolean lanesKept = vector && f32;
+        int lanes = lanesKept ? VectorConv.L : 1, accSize = groups * rowsPad * depthPad * lanes;
         int[] boff = sp.forwardOffsets(depthPad);
         int threads = Math.max(1, Math.min(Parallel.threads(), sp.n));
         Object[] partials = PARTIALS.get();
@@ -474,7 +482,7 @@ final class CpuConvolution {
             written[c0] = true;
             for (int n = sp.n * c0 / threads; n < sp.n * c1 / threads; n++) {
                 Object src = prepareImage(s, token, x, sp, n);
-                if (f32) weightImage(sp, s, (float[]) src, (float[]) CpuBackend.arrayOf(grad), (int) grad.offset(), n, boff, rowsPad, depthPad, gStride, (float[]) acc);
+                if (f32) weightImage(sp, s, (float[]) src, (float[]) CpuBackend.arrayOf(grad), (int) grad.offset(), n, boff, rowsPad, depthPad, gStride, lanesKept, (float[]) acc);
                 else weightImage(sp, s, (double[]) src, (double[]) CpuBackend.arrayOf(grad), (int) grad.offset(), n, boff, rowsPad, depthPad, gStride, (double[]) acc);
             }
         });
@@ -485,7 +493,9 @@ final class CpuConvolution {
             int gr = o / sp.ocg, row = (gr * rowsPad + o % sp.ocg) * depthPad;
             for (int k = 0; k < depth; k++) {
                 double sum = 0;
-                for (int c : starts) sum += f32 ? ((float[]) parts[c])[row + k] : ((double[]) parts[c])[row + k];
+                for (int c : starts)
+                    for (int lane = 0; lane < lanes; lane++)
+                        sum += f32 ? ((float[]) parts[c])[(row + k) * lanes + lane] : ((double[]) parts[c])[row + k];
                 if (f32) ((float[]) dw)[dwOff + o * depth + k] = (float) sum;
                 else ((double[]) dw)[dwOff + o * depth + k] = sum;
             }
@@ -494,20 +504,22 @@ final class CpuConvolution {
 
     /** Adds image n's contribution to the partial acc [groups][rowsPad][depthPad]. */
     private static void weightImage(Shape sp, Scratch s, float[] src, float[] grad, int gradOff, int n, int[] boff,
-                                    int rowsPad, int depthPad, int gStride, float[] acc) {
+                                    int rowsPad, int depthPad, int gStride, boolean lanesKept, float[] acc) {
         float[] g = s.grad = Scratch.grow(s.grad, sp.groups * rowsPad * gStride);
         gridGradient(sp, grad, gradOff, n, rowsPad, gStride, g);
         int depth = sp.depth();
         for (int gr = 0; gr < sp.groups; gr++) {
             int gBase = gr * rowsPad * gStride, aBase = gr * rowsPad * depthPad, bBase = gr * depthPad;
-            if (vector && rowsPad == sp.ocg && sp.ocg < 4) {
+            if (lanesKept && rowsPad == sp.ocg && sp.ocg < 4) {
+                int lanes = VectorConv.L;
                 for (int r = 0; r < rowsPad; r++)
                     for (int k = 0; k < depthPad; k += 8)
-                        VectorConv.dots1x8(gStride, g, gBase + r * gStride, src, boff, bBase + k, acc, aBase + r * depthPad + k);
-            } else if (vector) {
+                        VectorConv.dots1x8(gStride, g, gBase + r * gStride, src, boff, bBase + k, acc, (aBase + r * depthPad + k) * lanes);
+            } else if (lanesKept) {
+                int lanes = VectorConv.L;
                 for (int r = 0; r < rowsPad; r += 4)
                     for (int k = 0; k < depthPad; k += 4)
-                        VectorConv.dots4x4(gStride, g, gBase + r * gStride, gStride, src, boff, bBase + k, acc, aBase + r * depthPad + k, depthPad);
+                        VectorConv.dots4x4(gStride, g, gBase + r * gStride, gStride, src, boff, bBase + k, acc, (aBase + r * depthPad + k) * lanes, depthPad);
             } else {
                 for (int c0 = 0; c0 < sp.positions; c0 += PC) {
                     int cw = Math.min(PC, sp.positions - c0);

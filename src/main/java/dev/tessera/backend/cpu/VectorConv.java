@@ -74,9 +74,10 @@ final class VectorConv {
     }
 
     /**
-     * A 4×4 block of dot products over positions [0, len) (len a multiple of L):
-     * acc[accOff + r·lda + q] += Σ_p g[gRow[r] + p] · src[boff[bOff + q] + p] for r, q &lt; 4,
-     * with gRow[r] = g0 + r·ldg.
+     * A 4×4 block of dot products over positions [0, len) (len a multiple of L), kept as vectors:
+     * acc[accOff + (r·lda + q)·L + lane] += lane partial of Σ_p g[g0 + r·ldg + p] · src[boff[bOff + q] + p]
+     * for r, q &lt; 4. The lanes are summed once, after the last image (a reduction per tile and image
+     * cost about a third of the FMAs).
      */
     static void dots4x4(int len, float[] g, int g0, int ldg, float[] src, int[] boff, int bOff, float[] acc, int accOff, int lda) {
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
@@ -95,14 +96,26 @@ final class VectorConv {
             gv = FloatVector.fromArray(S, g, r3 + p);
             s30 = gv.fma(x0, s30); s31 = gv.fma(x1, s31); s32 = gv.fma(x2, s32); s33 = gv.fma(x3, s33);
         }
-        int a0 = accOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        acc[a0] += s00.reduceLanes(ADD); acc[a0 + 1] += s01.reduceLanes(ADD); acc[a0 + 2] += s02.reduceLanes(ADD); acc[a0 + 3] += s03.reduceLanes(ADD);
-        acc[a1] += s10.reduceLanes(ADD); acc[a1 + 1] += s11.reduceLanes(ADD); acc[a1 + 2] += s12.reduceLanes(ADD); acc[a1 + 3] += s13.reduceLanes(ADD);
-        acc[a2] += s20.reduceLanes(ADD); acc[a2 + 1] += s21.reduceLanes(ADD); acc[a2 + 2] += s22.reduceLanes(ADD); acc[a2 + 3] += s23.reduceLanes(ADD);
-        acc[a3] += s30.reduceLanes(ADD); acc[a3 + 1] += s31.reduceLanes(ADD); acc[a3 + 2] += s32.reduceLanes(ADD); acc[a3 + 3] += s33.reduceLanes(ADD);
+        final int a0 = accOff, a1 = a0 + lda * L, a2 = a1 + lda * L, a3 = a2 + lda * L;
+        FloatVector.fromArray(S, acc, a0).add(s00).intoArray(acc, a0);
+        FloatVector.fromArray(S, acc, a0 + L).add(s01).intoArray(acc, a0 + L);
+        FloatVector.fromArray(S, acc, a0 + 2 * L).add(s02).intoArray(acc, a0 + 2 * L);
+        FloatVector.fromArray(S, acc, a0 + 3 * L).add(s03).intoArray(acc, a0 + 3 * L);
+        FloatVector.fromArray(S, acc, a1).add(s10).intoArray(acc, a1);
+        FloatVector.fromArray(S, acc, a1 + L).add(s11).intoArray(acc, a1 + L);
+        FloatVector.fromArray(S, acc, a1 + 2 * L).add(s12).intoArray(acc, a1 + 2 * L);
+        FloatVector.fromArray(S, acc, a1 + 3 * L).add(s13).intoArray(acc, a1 + 3 * L);
+        FloatVector.fromArray(S, acc, a2).add(s20).intoArray(acc, a2);
+        FloatVector.fromArray(S, acc, a2 + L).add(s21).intoArray(acc, a2 + L);
+        FloatVector.fromArray(S, acc, a2 + 2 * L).add(s22).intoArray(acc, a2 + 2 * L);
+        FloatVector.fromArray(S, acc, a2 + 3 * L).add(s23).intoArray(acc, a2 + 3 * L);
+        FloatVector.fromArray(S, acc, a3).add(s30).intoArray(acc, a3);
+        FloatVector.fromArray(S, acc, a3 + L).add(s31).intoArray(acc, a3 + L);
+        FloatVector.fromArray(S, acc, a3 + 2 * L).add(s32).intoArray(acc, a3 + 2 * L);
+        FloatVector.fromArray(S, acc, a3 + 3 * L).add(s33).intoArray(acc, a3 + 3 * L);
     }
 
-    /** One row of g against eight shifted slices: acc[accOff + q] += Σ_p g[g0 + p] · src[boff[bOff + q] + p], q &lt; 8. */
+    /** One row of g against eight shifted slices, lanes kept as in {@link #dots4x4}: acc[accOff + q·L + lane], q &lt; 8. */
     static void dots1x8(int len, float[] g, int g0, float[] src, int[] boff, int bOff, float[] acc, int accOff) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
         final int q0 = boff[bOff], q1 = boff[bOff + 1], q2 = boff[bOff + 2], q3 = boff[bOff + 3];
@@ -118,11 +131,14 @@ final class VectorConv {
             s6 = gv.fma(FloatVector.fromArray(S, src, q6 + p), s6);
             s7 = gv.fma(FloatVector.fromArray(S, src, q7 + p), s7);
         }
-        acc[accOff] += s0.reduceLanes(ADD); acc[accOff + 1] += s1.reduceLanes(ADD);
-        acc[accOff + 2] += s2.reduceLanes(ADD); acc[accOff + 3] += s3.reduceLanes(ADD);
-        acc[accOff + 4] += s4.reduceLanes(ADD); acc[accOff + 5] += s5.reduceLanes(ADD);
-        acc[accOff + 6] += s6.reduceLanes(ADD); acc[accOff + 7] += s7.reduceLanes(ADD);
+        final int a = accOff;
+        FloatVector.fromArray(S, acc, a).add(s0).intoArray(acc, a);
+        FloatVector.fromArray(S, acc, a + L).add(s1).intoArray(acc, a + L);
+        FloatVector.fromArray(S, acc, a + 2 * L).add(s2).intoArray(acc, a + 2 * L);
+        FloatVector.fromArray(S, acc, a + 3 * L).add(s3).intoArray(acc, a + 3 * L);
+        FloatVector.fromArray(S, acc, a + 4 * L).add(s4).intoArray(acc, a + 4 * L);
+        FloatVector.fromArray(S, acc, a + 5 * L).add(s5).intoArray(acc, a + 5 * L);
+        FloatVector.fromArray(S, acc, a + 6 * L).add(s6).intoArray(acc, a + 6 * L);
+        FloatVector.fromArray(S, acc, a + 7 * L).add(s7).intoArray(acc, a + 7 * L);
     }
-
-    private static final jdk.incubator.vector.VectorOperators.Associative ADD = jdk.incubator.vector.VectorOperators.ADD;
 }
