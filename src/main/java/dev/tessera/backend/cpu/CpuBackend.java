@@ -640,6 +640,12 @@ public final class CpuBackend implements Backend {
         long[] st = x.strides();
         int sn = (int) st[0], sc = (int) st[1], sh = (int) st[2], sw = (int) st[3], xo = (int) x.offset();
         int oo = (int) out.offset(), io = (int) indices.offset(), planes = (int) g.n() * c;
+        if (xf != null && os instanceof float[] of) {
+            Parallel.forRange(planes, (long) planes * oh * ow * g.kh() * g.kw(), (from, to) -> {
+                for (int p = from; p < to; p++) maxPoolPlane(xf, xo + (p / c) * sn + (p % c) * sc, sh, sw, h, w, g, of, idx, oo + p * oh * ow, io + p * oh * ow);
+            });
+            return;
+        }
         Parallel.forRange(planes, (long) planes * oh * ow * g.kh() * g.kw(), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int base = xo + (p / c) * sn + (p % c) * sc;
@@ -665,11 +671,51 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /**
+     * One float32 plane of maxPool2d: the window's valid rows and columns are found once per output
+     * row and column, so the inner loop only compares (the generic loop tests bounds and converts
+     * to double per element).
+     */
+    private static void maxPoolPlane(float[] x, int base, int sh, int sw, int h, int w, ConvGeometry g, float[] out, long[] idx, int o, int io) {
+        int oh = (int) g.outH(), ow = (int) g.outW(), kh = g.kh(), kw = g.kw(), dh = g.dh(), dw = g.dw();
+        for (int oi = 0; oi < oh; oi++) {
+            int h0 = oi * g.sh() - g.ph();
+            int kiLo = Math.max(0, -Math.floorDiv(h0, dh)), kiHi = Math.min(kh, Math.floorDiv(h - 1 - h0, dh) + 1);
+            for (int oj = 0; oj < ow; oj++) {
+                int w0 = oj * g.sw() - g.pw();
+                float best = Float.NEGATIVE_INFINITY;
+                int bestAt = -1;
+                for (int ki = kiLo; ki < kiHi; ki++) {
+                    int hi = h0 + ki * dh, row = base + hi * sh;
+                    for (int kj = 0; kj < kw; kj++) {
+                        int wi = w0 + kj * dw;
+                        if (wi < 0 || wi >= w) continue;
+                        float v = x[row + wi * sw];
+                        if (bestAt < 0 || v > best || (v != v && best == best)) { best = v; bestAt = hi * w + wi; }   // NaN wins
+                    }
+                }
+                out[o + oi * ow + oj] = best;
+                idx[io + oi * ow + oj] = bestAt;
+            }
+        }
+    }
+
     @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
         Object gs = arrayOf(grad), ds = arrayOf(dx);
         long[] idx = (long[]) arrayOf(indices);
         int hw = (int) (g.h() * g.w()), l = (int) (g.outH() * g.outW()), planes = (int) (g.n() * g.c());
         int go = (int) grad.offset(), io = (int) indices.offset(), dox = (int) dx.offset();
+        if (gs instanceof float[] gf && ds instanceof float[] df) {
+            // dx is contiguous: each plane is zeroed by the thread that scatters into it (warm in cache).
+            Parallel.forRange(planes, (long) planes * (l + hw), (from, to) -> {
+                java.util.Arrays.fill(df, dox + from * hw, dox + to * hw, 0f);
+                for (int p = from; p < to; p++) {
+                    int d = dox + p * hw, gi = go + p * l, ii = io + p * l;
+                    for (int i = 0; i < l; i++) df[d + (int) idx[ii + i]] += gf[gi + i];
+                }
+            });
+            return;
+        }
         fill(dx, 0);
         Parallel.forRange(planes, (long) planes * l, (from, to) -> {
             for (int p = from; p < to; p++)
