@@ -91,7 +91,7 @@ final class CpuConvolution {
 
     /** Reused temporaries (first-touching fresh pages costs ~2 µs per 4 KiB here); grown, never shrunk. */
     private static final class Scratch {
-        float[] src = new float[0], tile = new float[0], block = new float[0], grad = new float[0];
+        float[] src = new float[0], tile = new float[0], block = new float[0], grad = new float[0], bias = new float[0];
         double[] srcD = new double[0], tileD = new double[0], blockD = new double[0], gradD = new double[0];
         /** Which image of which call src holds, so consecutive tasks on one image prepare it once. */
         Object preparedFor;
@@ -152,21 +152,26 @@ final class CpuConvolution {
             for (int gr = 0; gr < ps.groups; gr++) {
                 int bOff = gr * ps.depth;
                 if (ps.packed != null) {
+                    // The bias goes into the accumulators' start: a second pass over the output costs more than it.
                     float[] tile = s.tile = Scratch.grow(s.tile, VectorConv.MR * PC);
+                    float[] tileBias = s.bias = Scratch.grow(s.bias, VectorConv.MR);
                     for (int st = 0; st < ps.strips; st++) {
-                        int apOff = (gr * ps.strips + st) * ps.depth * VectorConv.MR;
+                        int apOff = (gr * ps.strips + st) * ps.depth * VectorConv.MR, r0 = st * VectorConv.MR, r1 = Math.min(ps.rows, r0 + VectorConv.MR);
+                        for (int r = 0; r < VectorConv.MR; r++)
+                            tileBias[r] = bias == null || r0 + r >= r1 ? 0f : bias[biasOff + (gr * ps.rows + r0 + r) * biasStride];
                         for (int p0 = c0; p0 < c1; p0 += VectorConv.NR)
-                            VectorConv.tile(ps.depth, ps.packed, apOff, src, ps.boff, bOff, p0, tile, p0 - c0, PC);
-                        int r0 = st * VectorConv.MR;
-                        copyOut(ps, tile, -r0 * PC, PC, gr, r0, Math.min(ps.rows, r0 + VectorConv.MR), n, c0, c1, dst, bias, biasOff, biasStride);
+                            VectorConv.tile(ps.depth, ps.packed, apOff, src, ps.boff, bOff, p0, tileBias, 0, tile, p0 - c0, PC);
+                        copyOut(ps, tile, -r0 * PC, PC, gr, r0, r1, n, c0, c1, dst, null, 0, 0);
                     }
                 } else if (vector && ps.rows < TILE_MIN_ROWS) {
                     float[] tile = s.tile = Scratch.grow(s.tile, ps.rows * PC);
                     float[] a = (float[]) ps.a;
-                    for (int r = 0; r < ps.rows; r++)
+                    for (int r = 0; r < ps.rows; r++) {
+                        float b = bias == null ? 0f : bias[biasOff + (gr * ps.rows + r) * biasStride];
                         for (int p0 = c0; p0 < c1; p0 += VectorConv.NR1)
-                            VectorConv.row(ps.depth, a, ps.aOff + (gr * ps.rows + r) * ps.depth, src, ps.boff, bOff, p0, tile, r * PC + p0 - c0);
-                    copyOut(ps, tile, 0, PC, gr, 0, ps.rows, n, c0, c1, dst, bias, biasOff, biasStride);
+                            VectorConv.row(ps.depth, a, ps.aOff + (gr * ps.rows + r) * ps.depth, src, ps.boff, bOff, p0, b, tile, r * PC + p0 - c0);
+                    }
+                    copyOut(ps, tile, 0, PC, gr, 0, ps.rows, n, c0, c1, dst, null, 0, 0);
                 } else {
                     // No Vector API: the chunk's slices as a [depth, cw] block, then the fallback GEMM (or, for a
                     // row or two, plain loops: a GEMM call per depthwise channel costs more than its work).
@@ -206,6 +211,50 @@ final class CpuConvolution {
                 for (int k = 0; k < ps.depth; k++) System.arraycopy(src, ps.boff[bOff + k] + c0, block, k * cw, cw);
                 Gemm.dgemm(false, false, ps.rows, cw, ps.depth, a, ps.aOff + gr * ps.rows * ps.depth, ps.depth, block, 0, cw, tile, 0, PC, false);
                 copyOut(ps, tile, 0, PC, gr, 0, ps.rows, n, c0, c1, dst, bias, biasOff, biasStride);
+            }
+        }
+    }
+
+    /**
+     * Images [n0, n1) on the GEMM path at once: every tap's slice of every image into one block per
+     * pass and group ([depth, images·positions]), one GEMM per pass and group, then each image's
+     * columns to their places.
+     */
+    private static void runBatched(Pass[] passes, Preparer prep, Scratch s, Object token, int n0, int n1, Object dst, Object bias, int bOff, int bStride) {
+        int count = n1 - n0, size = 0;
+        int[] base = new int[passes.length];
+        for (int i = 0; i < passes.length; i++) {
+            base[i] = size;
+            size += passes[i].groups * passes[i].depth * count * passes[i].positions();
+        }
+        boolean f32 = passes[0].a instanceof float[];
+        Object block = f32 ? (s.block = Scratch.grow(s.block, size)) : (s.blockD = Scratch.grow(s.blockD, size));
+        for (int n = n0; n < n1; n++) {
+            Object src = prep.prepare(s, token, n);
+            for (int i = 0; i < passes.length; i++) {
+                Pass ps = passes[i];
+                int positions = ps.positions(), cw = count * positions, col = (n - n0) * positions;
+                for (int k = 0; k < ps.groups * ps.depth; k++)
+                    System.arraycopy(src, ps.boff[k], block, base[i] + k * cw + col, positions);
+            }
+        }
+        for (int i = 0; i < passes.length; i++) {
+            Pass ps = passes[i];
+            int positions = ps.positions(), cw = count * positions;
+            if (cw == 0) continue;
+            for (int gr = 0; gr < ps.groups; gr++) {
+                int bAt = base[i] + gr * ps.depth * cw, aAt = ps.aOff + gr * ps.rows * ps.depth;
+                if (f32) {
+                    float[] tile = s.tile = Scratch.grow(s.tile, ps.rows * cw);
+                    Gemm.sgemmFallback(false, false, ps.rows, cw, ps.depth, (float[]) ps.a, aAt, ps.depth, (float[]) block, bAt, cw, tile, 0, cw, false);
+                    for (int n = n0; n < n1; n++)
+                        copyOut(ps, tile, (n - n0) * positions, cw, gr, 0, ps.rows, n, 0, positions, (float[]) dst, (float[]) bias, bOff, bStride);
+                } else {
+                    double[] tile = s.tileD = Scratch.grow(s.tileD, ps.rows * cw);
+                    Gemm.dgemm(false, false, ps.rows, cw, ps.depth, (double[]) ps.a, aAt, ps.depth, (double[]) block, bAt, cw, tile, 0, cw, false);
+                    for (int n = n0; n < n1; n++)
+                        copyOut(ps, tile, (n - n0) * positions, cw, gr, 0, ps.rows, n, 0, positions, (double[]) dst, (double[]) bias, bOff, bStride);
+                }
             }
         }
     }
@@ -335,6 +384,23 @@ final class CpuConvolution {
      */
     private static void runTasks(Shape sp, Pass[] passes, long work, Preparer prep, Object dst, Object bias, int bOff, int bStride) {
         int threads = Parallel.threads();
+        int maxPositions = 0;
+        boolean blocks = true;
+        for (Pass ps : passes) {
+            maxPositions = Math.max(maxPositions, ps.positions());
+            blocks &= ps.a instanceof double[] || (!vector && ps.rows >= TILE_MIN_ROWS);
+        }
+        if (blocks && maxPositions < PC) {
+            // Small images on the GEMM path: several per block, or each GEMM call is too small to pay for itself.
+            int perTask = Math.max(1, Math.min(PC / Math.max(1, maxPositions), ceilDiv(sp.n, threads)));
+            Object token = new Object();
+            Parallel.forRange(ceilDiv(sp.n, perTask), work, (t0, t1) -> {
+                Scratch s = SCRATCH.get();
+                for (int t = t0; t < t1; t++)
+                    runBatched(passes, prep, s, token, t * perTask, Math.min(sp.n, (t + 1) * perTask), dst, bias, bOff, bStride);
+            });
+            return;
+        }
         int split = sp.n >= 2 * threads ? 1 : ceilDiv(2 * threads, sp.n);
         Object token = new Object();
         Parallel.forRange(sp.n * split, work, (t0, t1) -> {
@@ -450,10 +516,12 @@ final class CpuConvolution {
      */
     static void backwardWeight(View grad, View x, ConvGeometry g, int groups, View dweight, View dbias) {
         long oc = grad.shape()[1];
-        if (dbias != null) biasGradient(grad, (int) oc, dbias);
+        boolean f32 = grad.storage().dtype() == dev.tessera.DType.FLOAT32;
+        // In float32 the bias gradient is summed from the rows the weight gradient copies anyway (in cache), not in a pass of its own.
+        boolean fusedBias = dbias != null && dweight != null && f32;
+        if (dbias != null && !fusedBias) biasGradient(grad, (int) oc, dbias);
         if (dweight == null) return;
         Shape sp = new Shape(g, oc, groups);
-        boolean f32 = x.storage().dtype() == dev.tessera.DType.FLOAT32;
         int depth = sp.depth();
         // The 4×4 dot kernel wants rows and taps in fours; depthwise-like groups (a row or two) use 1×8.
         boolean oneRow = sp.ocg < 4;
@@ -473,8 +541,10 @@ final class CpuConvolution {
         long work = 2L * sp.n * sp.oc * sp.positions * depth;
         // Parallel may run several chunks as one body (small work, or nested): only parts[c0] of it is written.
         boolean[] written = new boolean[threads];
+        double[][] biasParts = new double[threads][];
         Parallel.forRange(threads, work, (c0, c1) -> {
             Scratch s = SCRATCH.get();
+            double[] biasSum = biasParts[c0] = fusedBias ? new double[sp.oc] : null;
             Object acc = parts[c0];
             if (f32) { float[] a = acc instanceof float[] fa && fa.length >= accSize ? fa : new float[accSize]; Arrays.fill(a, 0, accSize, 0f); acc = a; }
             else { double[] a = acc instanceof double[] da && da.length >= accSize ? da : new double[accSize]; Arrays.fill(a, 0, accSize, 0d); acc = a; }
@@ -482,11 +552,19 @@ final class CpuConvolution {
             written[c0] = true;
             for (int n = sp.n * c0 / threads; n < sp.n * c1 / threads; n++) {
                 Object src = prepareImage(s, token, x, sp, n);
-                if (f32) weightImage(sp, s, (float[]) src, (float[]) CpuBackend.arrayOf(grad), (int) grad.offset(), n, boff, rowsPad, depthPad, gStride, lanesKept, (float[]) acc);
+                if (f32) weightImage(sp, s, (float[]) src, (float[]) CpuBackend.arrayOf(grad), (int) grad.offset(), n, boff, rowsPad, depthPad, gStride, lanesKept, (float[]) acc, biasSum);
                 else weightImage(sp, s, (double[]) src, (double[]) CpuBackend.arrayOf(grad), (int) grad.offset(), n, boff, rowsPad, depthPad, gStride, (double[]) acc);
             }
         });
         int[] starts = java.util.stream.IntStream.range(0, threads).filter(c -> written[c]).toArray();
+        if (fusedBias) {
+            float[] db = (float[]) CpuBackend.arrayOf(dbias);
+            for (int o = 0; o < sp.oc; o++) {
+                double sum = 0;
+                for (int c : starts) sum += biasParts[c][o];
+                db[(int) dbias.offset() + o * (int) dbias.strides()[0]] = (float) sum;
+            }
+        }
         Object dw = CpuBackend.arrayOf(dweight);
         int dwOff = (int) dweight.offset();
         for (int o = 0; o < sp.oc; o++) {
@@ -504,9 +582,9 @@ final class CpuConvolution {
 
     /** Adds image n's contribution to the partial acc [groups][rowsPad][depthPad]. */
     private static void weightImage(Shape sp, Scratch s, float[] src, float[] grad, int gradOff, int n, int[] boff,
-                                    int rowsPad, int depthPad, int gStride, boolean lanesKept, float[] acc) {
+                                    int rowsPad, int depthPad, int gStride, boolean lanesKept, float[] acc, double[] biasSum) {
         float[] g = s.grad = Scratch.grow(s.grad, sp.groups * rowsPad * gStride);
-        gridGradient(sp, grad, gradOff, n, rowsPad, gStride, g);
+        gridGradient(sp, grad, gradOff, n, rowsPad, gStride, g, biasSum);
         int depth = sp.depth();
         for (int gr = 0; gr < sp.groups; gr++) {
             int gBase = gr * rowsPad * gStride, aBase = gr * rowsPad * depthPad, bBase = gr * depthPad;
@@ -555,8 +633,11 @@ final class CpuConvolution {
         }
     }
 
-    /** grad[n] onto the Wq grid, [groups][rowsPad][gStride]: zeros in junk columns, padding rows and past the last position. */
-    private static void gridGradient(Shape sp, float[] grad, int gradOff, int n, int rowsPad, int gStride, float[] g) {
+    /**
+     * grad[n] onto the Wq grid, [groups][rowsPad][gStride]: zeros in junk columns, padding rows and
+     * past the last position; biasSum[o] (when not null) += the row's sum, read back from g while in cache.
+     */
+    private static void gridGradient(Shape sp, float[] grad, int gradOff, int n, int rowsPad, int gStride, float[] g, double[] biasSum) {
         int ohw = sp.oh * sp.ow;
         for (int gr = 0; gr < sp.groups; gr++)
             for (int r = 0; r < rowsPad; r++) {
@@ -568,6 +649,11 @@ final class CpuConvolution {
                     Arrays.fill(g, d + t * sp.wq + sp.ow, d + (t + 1) * sp.wq, 0f);
                 }
                 Arrays.fill(g, d + sp.positions, d + gStride, 0f);
+                if (biasSum != null) {
+                    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;   // four chains: one waits an add's latency per element
+                    for (int j = d; j < d + gStride; j += 4) { s0 += g[j]; s1 += g[j + 1]; s2 += g[j + 2]; s3 += g[j + 3]; }
+                    biasSum[gr * sp.ocg + r] += (s0 + s1) + (s2 + s3);
+                }
             }
     }
 
@@ -578,12 +664,20 @@ final class CpuConvolution {
         int gOff = (int) grad.offset(), dOff = (int) dbias.offset(), dStride = (int) dbias.strides()[0];
         Parallel.forRange(oc, grad.numel(), (o0, o1) -> {
             for (int o = o0; o < o1; o++) {
-                double sum = 0;
+                // Four chains: one chain waits an add's latency per element.
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
                 for (int i = 0; i < n; i++) {
-                    int base = gOff + (i * oc + o) * plane;
-                    if (ga instanceof float[] f) { for (int j = 0; j < plane; j++) sum += f[base + j]; }
-                    else { double[] d = (double[]) ga; for (int j = 0; j < plane; j++) sum += d[base + j]; }
+                    int base = gOff + (i * oc + o) * plane, j = 0;
+                    if (ga instanceof float[] f) {
+                        for (; j + 3 < plane; j += 4) { s0 += f[base + j]; s1 += f[base + j + 1]; s2 += f[base + j + 2]; s3 += f[base + j + 3]; }
+                        for (; j < plane; j++) s0 += f[base + j];
+                    } else {
+                        double[] d = (double[]) ga;
+                        for (; j + 3 < plane; j += 4) { s0 += d[base + j]; s1 += d[base + j + 1]; s2 += d[base + j + 2]; s3 += d[base + j + 3]; }
+                        for (; j < plane; j++) s0 += d[base + j];
+                    }
                 }
+                double sum = (s0 + s1) + (s2 + s3);
                 if (da instanceof float[] f) f[dOff + o * dStride] = (float) sum;
                 else ((double[]) da)[dOff + o * dStride] = sum;
             }

@@ -26,13 +26,16 @@ final class VectorConv {
     private VectorConv() {}
 
     /**
-     * out[outOff + r·ldo + j] = Σ_k ap[apOff + k·MR + r] · src[boff[bOff + k] + p0 + j] for r &lt; MR,
-     * j &lt; NR: MR rows of A packed k-major (zero rows past the last real one) times k shifted slices.
+     * out[outOff + r·ldo + j] = bias[biasOff + r] + Σ_k ap[apOff + k·MR + r] · src[boff[bOff + k] + p0 + j]
+     * for r &lt; MR, j &lt; NR: MR rows of A packed k-major (zero rows past the last real one) times k
+     * shifted slices. bias holds at least MR values from biasOff (zeros where there is none).
      */
-    static void tile(int depth, float[] ap, int apOff, float[] src, int[] boff, int bOff, int p0, float[] out, int outOff, int ldo) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
-                c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+    static void tile(int depth, float[] ap, int apOff, float[] src, int[] boff, int bOff, int p0, float[] bias, int biasOff,
+                     float[] out, int outOff, int ldo) {
+        FloatVector c00 = FloatVector.broadcast(S, bias[biasOff]), c01 = c00, c10 = FloatVector.broadcast(S, bias[biasOff + 1]), c11 = c10,
+                c20 = FloatVector.broadcast(S, bias[biasOff + 2]), c21 = c20, c30 = FloatVector.broadcast(S, bias[biasOff + 3]), c31 = c30,
+                c40 = FloatVector.broadcast(S, bias[biasOff + 4]), c41 = c40, c50 = FloatVector.broadcast(S, bias[biasOff + 5]), c51 = c50,
+                c60 = FloatVector.broadcast(S, bias[biasOff + 6]), c61 = c60, c70 = FloatVector.broadcast(S, bias[biasOff + 7]), c71 = c70;
         for (int k = 0; k < depth; k++) {
             int bi = boff[bOff + k] + p0, ai = apOff + k * MR;
             FloatVector b0 = FloatVector.fromArray(S, src, bi);
@@ -58,9 +61,9 @@ final class VectorConv {
         c70.intoArray(out, i7); c71.intoArray(out, i7 + L);
     }
 
-    /** One row: out[outOff + j] = Σ_k a[aOff + k] · src[boff[bOff + k] + p0 + j] for j &lt; NR1. */
-    static void row(int depth, float[] a, int aOff, float[] src, int[] boff, int bOff, int p0, float[] out, int outOff) {
-        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+    /** One row: out[outOff + j] = bias + Σ_k a[aOff + k] · src[boff[bOff + k] + p0 + j] for j &lt; NR1. */
+    static void row(int depth, float[] a, int aOff, float[] src, int[] boff, int bOff, int p0, float bias, float[] out, int outOff) {
+        FloatVector c0 = FloatVector.broadcast(S, bias), c1 = c0, c2 = c0, c3 = c0;
         for (int k = 0; k < depth; k++) {
             int bi = boff[bOff + k] + p0;
             FloatVector av = FloatVector.broadcast(S, a[aOff + k]);
