@@ -18,9 +18,9 @@ package dev.tessera;
  *       {@code Device.of} cannot parse, where PyTorch raises {@code RuntimeError})</td></tr>
  *   <tr><td>{@code NotImplementedError} (a module without {@code forward})</td>
  *       <td>{@link UnsupportedOperationException}</td></tr>
- *   <tr><td>{@code TypeError}</td><td>mostly a compile error in Java; where a value's runtime type is
- *       wrong (a dtype an op does not take) a {@code TesseraException}, as PyTorch's
- *       {@code RuntimeError} for dtypes</td></tr>
+ *   <tr><td>{@code TypeError}</td><td>mostly a compile error in Java; {@link IllegalArgumentException}
+ *       for an argument of the wrong kind at run time ({@code Module.to} with an integer dtype); a dtype
+ *       an op does not take is a {@code TesseraException}, as PyTorch's {@code RuntimeError}</td></tr>
  *   <tr><td>safetensors' {@code SafetensorError}</td><td>{@code dev.tessera.io.SafetensorsException} (an
  *       {@code IOException})</td></tr>
  *   <tr><td>none: PyTorch registers attributes on assignment</td><td>{@link IllegalStateException} for a

@@ -111,6 +111,20 @@ public final class Views {
         return Autograd.record(out, "TransposeBackward0", new Tensor[] {t}, g -> new Tensor[] {g.transpose(a, b)});
     }
 
+    /** All dimensions reversed, as PyTorch's {@code .T} (PermuteBackward0). */
+    public static Tensor reverseDims(Tensor t) {
+        int n = t.dim();
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = n - 1 - i;
+        return permute(t, perm);
+    }
+
+    /** The last two dimensions swapped, as PyTorch's {@code .mT} (TransposeBackward0). */
+    public static Tensor mT(Tensor t) {
+        if (t.dim() < 2) throw new TesseraException("tensor.mT is only supported on matrices or batches of matrices. Got " + t.dim() + "-D tensor.");
+        return transpose(t, -2, -1);
+    }
+
     public static Tensor t(Tensor t) {
         if (t.dim() > 2) throw new TesseraException("t() expects a tensor with <= 2 dimensions, but self is " + t.dim() + "D");
         // PyTorch names the node TBackward0 (not TransposeBackward0), and t() of a 0-/1-D tensor is still a new view.

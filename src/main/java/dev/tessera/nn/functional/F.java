@@ -181,4 +181,7 @@ public final class F {
     }
 
     public static Tensor cosineSimilarity(Tensor x1, Tensor x2) { return cosineSimilarity(x1, x2, 1, 1e-8); }
+
+    /** Cosine similarity along dim with PyTorch's default eps = 1e-8. */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim) { return cosineSimilarity(x1, x2, dim, 1e-8); }
 }
