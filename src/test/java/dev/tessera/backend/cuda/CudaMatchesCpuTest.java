@@ -160,6 +160,41 @@ class CudaMatchesCpuTest {
         dev.tessera.IntegerArithmeticTest.checkOn(Device.cuda());
     }
 
+    /**
+     * Two Java threads on one device, as a data-loading thread beside a training one: one copies
+     * batches to the device and reduces them while the other trains; both results match the CPU.
+     */
+    @Test void twoThreadsShareTheDevice() throws Exception {
+        float[][] batches = new float[200][];
+        for (int i = 0; i < batches.length; i++) batches[i] = random(512).toFloatArray();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread loader = new Thread(() -> {
+            try {
+                for (float[] b : batches) {
+                    Tensor host = Tensor.of(b, b.length);
+                    assertEquals(host.sum().item(), host.to(Device.cuda()).mul(2.0).sum().item() / 2, 1e-3);
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        loader.start();
+        Tensor.manualSeed(5);
+        Module cpu = new Sequential(new Linear(16, 8), new ReLU(), new Linear(8, 3));
+        Tensor.manualSeed(5);
+        Module gpu = new Sequential(new Linear(16, 8), new ReLU(), new Linear(8, 3)).to("cuda");
+        SGD optCpu = new SGD(cpu.parameters(), 0.1), optGpu = new SGD(gpu.parameters(), 0.1);
+        Tensor x = random(32, 16), y = Tensor.of(new long[32], 32);
+        for (int step = 0; step < 50; step++) {
+            Tensor lc = new CrossEntropyLoss().forward(cpu.forward(x), y), lg = new CrossEntropyLoss().forward(gpu.forward(x.cuda()), y.cuda());
+            optCpu.zeroGrad(); lc.backward(); optCpu.step();
+            optGpu.zeroGrad(); lg.backward(); optGpu.step();
+            assertEquals(lc.item(), lg.item(), 1e-4, "loss at step " + step);
+        }
+        loader.join();
+        if (failure.get() != null) throw new AssertionError("the loading thread failed", failure.get());
+    }
+
     @Test void matmulTransposedBatchedAndBroadcast() {
         check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
         check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
