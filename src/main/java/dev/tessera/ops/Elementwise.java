@@ -255,7 +255,7 @@ public final class Elementwise {
         return Autograd.record(out, "WhereBackward0", new Tensor[] {a, b}, g -> {
             Tensor zero = scalarLike(0, g.dtype(), g);
             return new Tensor[] {where(cond, g, zero), where(cond, zero, g)};
-        });
+        }, cond);   // backward reads cond: an in-place change to it must fail, as in PyTorch
     }
 
     public static Tensor maskedFill(Tensor x, Tensor mask, double value) {
@@ -266,7 +266,7 @@ public final class Elementwise {
             throw new TesseraException("masked_fill: mask of shape " + mask.shape() + " cannot be broadcast to the input's shape " + x.shape());
         Tensor out;
         try (var s = Tensor.noGrad()) { out = where(mask, scalarLike(value, x.dtype(), x), x); }
-        return Autograd.record(out, "MaskedFillBackward0", new Tensor[] {x}, g -> new Tensor[] {g.maskedFill(mask, 0)});
+        return Autograd.record(out, "MaskedFillBackward0", new Tensor[] {x}, g -> new Tensor[] {g.maskedFill(mask, 0)}, mask);
     }
 
     // ---- in place ----

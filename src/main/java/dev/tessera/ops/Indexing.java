@@ -35,6 +35,6 @@ public final class Indexing {
             Tensor dw = Creation.full(0, new long[] {rows, dim}, g.dtype(), g.device());
             g.backend().indexAdd(rowsGrad.contiguous().raw(), flat.raw(), dw.raw());
             return new Tensor[] {dw};
-        });
+        }, indices);
     }
 }

@@ -36,7 +36,7 @@ public final class Losses {
             Tensor d = Creation.empty(flat.shape().toArray(), g.dtype(), g.device());
             g.backend().nllBackward(g.contiguous().raw(), tgt.raw(), ignoreIndex, smoothing, d.raw());
             return new Tensor[] {d};
-        });
+        }, target);
         return switch (reduction) {
             case NONE -> perItem.reshape(target.shape().toArray());
             case SUM -> perItem.sum();

@@ -44,7 +44,7 @@ public final class Normalization {
             Tensor dw = weight == null ? null : g2.mul(xhat).sum(0).view(weight.shape().toArray());
             Tensor db = bias == null ? null : g2.sum(0).view(bias.shape().toArray());
             return new Tensor[] {dx, dw, db};
-        }, x);
+        }, x, weight);
     }
 
     /**
