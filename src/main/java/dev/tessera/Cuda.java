@@ -18,6 +18,18 @@ public final class Cuda {
     public static long memoryReserved() { return memoryReserved(Device.cuda()); }
     public static long memoryReserved(Device d) { return CudaRuntime.memoryReserved(d.index()); }
 
+    /** The peak of {@link #memoryAllocated()} since start or {@link #resetPeakMemoryStats()} (torch.cuda.max_memory_allocated). */
+    public static long maxMemoryAllocated() { return maxMemoryAllocated(Device.cuda()); }
+    public static long maxMemoryAllocated(Device d) { return CudaRuntime.maxMemoryAllocated(d.index()); }
+
+    /** Starts the peak over from the current allocation (torch.cuda.reset_peak_memory_stats). */
+    public static void resetPeakMemoryStats() { resetPeakMemoryStats(Device.cuda()); }
+    public static void resetPeakMemoryStats(Device d) { CudaRuntime.resetPeakMemoryStats(d.index()); }
+
+    /** A readable table of the allocator's counters (torch.cuda.memory_summary's gist). */
+    public static String memorySummary() { return memorySummary(Device.cuda()); }
+    public static String memorySummary(Device d) { return CudaRuntime.memorySummary(d.index()); }
+
     /** Returns cached, unused blocks to the driver. */
     public static void emptyCache() { emptyCache(Device.cuda()); }
     public static void emptyCache(Device d) { CudaRuntime.emptyCache(d.index()); }

@@ -60,6 +60,10 @@ public final class CudaRuntime {
 
     public static long memoryAllocated(int index) { return backend(index).cudaDevice().allocator.allocated(); }
     public static long memoryReserved(int index) { return backend(index).cudaDevice().allocator.reserved(); }
+    public static long maxMemoryAllocated(int index) { return backend(index).cudaDevice().allocator.peakAllocated(); }
+    public static void resetPeakMemoryStats(int index) { backend(index).cudaDevice().allocator.resetPeak(); }
+    public static String memorySummary(int index) { return backend(index).cudaDevice().allocator.summary(); }
+    public static long allocationRetries(int index) { return backend(index).cudaDevice().allocator.retries(); }
     public static void emptyCache(int index) { backend(index).cudaDevice().allocator.emptyCache(); }
     public static void synchronize(int index) { backend(index).cudaDevice().synchronize(); }
     public static void setAllowTf32(int index, boolean allow) { backend(index).cudaDevice().setAllowTf32(allow); }

@@ -9,5 +9,10 @@ import jcuda.driver.CUdeviceptr;
  * CUdeviceptr).
  */
 final class DevicePointer extends CUdeviceptr {
+    DevicePointer() {}
+
+    /** A pointer {@code offset} bytes into base (a block split from a segment). */
+    DevicePointer(DevicePointer base, long offset) { super(base, offset); }
+
     long address() { return getNativePointer() + getByteOffset(); }
 }
