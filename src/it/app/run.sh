@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Compiles and runs App against the installed Tessera (target/deps, copied by Maven from the local
+# repository) four ways: class path and module path, on the JDK running Maven (17) and on Java 25.
+# Then runs the distribution's launcher (target/tessera/bin/tessera) on each JDK and on a runtime
+# image without jdk.incubator.vector.
+#   run.sh JAVA_HOME [JDK25_HOME [LAUNCHER]]   (an empty or missing one: that part is skipped, with a message)
+# Fails on the first run whose output is not what it must be.
+set -euo pipefail
+cd "$(dirname "$0")"
+jdks=("$1")
+if [[ -n ${2:-} && -x ${2:-}/bin/java ]]; then jdks+=("$2"); else echo "[app] SKIPPED Java 25: no JDK at '${2:-}'"; fi
+
+# The natives jars go on the class path: each holds a resource folder "lib", which as automatic
+# modules would be one package split between three modules (a boot-layer error).
+shopt -s nullglob
+natives=(target/deps/*-natives-*.jar)
+rm -rf target/modules && mkdir -p target/modules
+for jar in target/deps/*.jar; do [[ $jar == *-natives-* ]] || cp "$jar" target/modules/; done
+natives_cp=$(IFS=:; echo "${natives[*]}")
+[[ -f $(echo target/modules/tessera-*.jar) ]] || { echo "[app] FAIL: no tessera jar in target/deps" >&2; exit 1; }
+
+fail() { echo "[app] FAIL: $1" >&2; echo "--- output:" >&2; echo "$2" >&2; exit 1; }
+expect() {  # name output regex...
+  local name=$1 out=$2; shift 2
+  for re in "$@"; do grep -Eq -- "$re" <<<"$out" || fail "$name: no line matching /$re/" "$out"; done
+  echo "[app] ok: $name"
+}
+
+for jdk in "${jdks[@]}"; do
+  v=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  json='^\{"loss0":[0-9.]+,"loss":[0-9.]+,"reloaded":true,"cuda":'
+  out_cp=target/cp-$v out_mp=target/mp-$v
+  rm -rf "$out_cp" "$out_mp"
+
+  "$jdk/bin/javac" --release 17 -d "$out_cp" -cp 'target/deps/*' src/main/java/app/App.java
+  out=$("$jdk/bin/java" --add-modules jdk.incubator.vector -cp "$out_cp:target/deps/*" app.App 2>&1)
+  expect "Java $v, class path" "$out" "$json" '^internals: visible \(vector=true\)$'
+  out=$("$jdk/bin/java" -cp "$out_cp:target/deps/*" app.App 2>&1)
+  expect "Java $v, class path, no Vector API: the hint" "$out" "$json" \
+    '^tessera: the Vector API module is not enabled.*--add-modules jdk.incubator.vector' '^internals: visible \(vector=false\)$'
+  [[ $(grep -c 'Vector API module is not enabled' <<<"$out") == 1 ]] || fail "the hint is printed more than once" "$out"
+
+  "$jdk/bin/javac" --release 17 -d "$out_mp" -p target/modules src/main/java/module-info.java src/main/java/app/App.java
+  out=$("$jdk/bin/java" --add-modules jdk.incubator.vector -p "$out_mp:target/modules" -cp "$natives_cp" -m app/app.App 2>&1)
+  expect "Java $v, module path" "$out" "$json" '^internals: hidden$'
+  out=$("$jdk/bin/java" -p "$out_mp:target/modules" -cp "$natives_cp" -m app/app.App 2>&1)
+  expect "Java $v, module path, no Vector API: the hint" "$out" "$json" '^tessera: the Vector API module is not enabled'
+  # The module reads the optional incubator module when it is present (requires static): the fast path is on.
+  out=$("$jdk/bin/java" --add-modules jdk.incubator.vector,info.picocli -p target/modules -cp "$natives_cp" \
+    -m dev.tessera/dev.tessera.cli.Tessera info 2>&1)
+  expect "Java $v, module path, tessera info" "$out" '^cpu gemm: +Vector API fast path' '^cuda: '
+  echo "$out" | sed -n 's/^cuda: */[app]   cuda on the module path: /p'
+done
+
+launcher=${3:-}
+if [[ -z $launcher || ! -x $launcher ]]; then echo "[app] SKIPPED the launcher: not found at '$launcher'"; exit 0; fi
+for jdk in "${jdks[@]}"; do
+  out=$(JAVA_HOME=$jdk "$launcher" info 2>&1)
+  expect "launcher on $jdk" "$out" '^java: ' '^cpu gemm: +Vector API fast path'
+  if grep -q 'restricted method' <<<"$out"; then fail "launcher on $jdk: JNI warning despite --enable-native-access" "$out"; fi
+done
+# A runtime without the incubator module: the launcher must not ask for it (the JVM would not start).
+jre=target/jre-without-vector
+rm -rf "$jre"
+if "$1/bin/jlink" --add-modules java.base,java.logging --no-header-files --no-man-pages --output "$jre" >/dev/null 2>&1; then
+  out=$(JAVA_HOME=$jre "$launcher" info 2>&1)
+  expect "launcher on a runtime without jdk.incubator.vector" "$out" '^cpu gemm: +portable fallback' '^hint: +tessera: the Vector API'
+else
+  echo "[app] SKIPPED the launcher on a runtime without jdk.incubator.vector: jlink failed (no jmods in $1?)"
+fi
