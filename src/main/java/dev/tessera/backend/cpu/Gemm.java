@@ -64,7 +64,7 @@ public final class Gemm {
                 ? java.util.Optional.empty()
                 : java.util.Optional.of("tessera: the Vector API module is not enabled, so float32 matrix multiply runs on"
                         + " its portable kernel (measured 3-16x slower); start java with --add-modules jdk.incubator.vector"
-                        + " (the tessera launcher does)");
+                        + " (the tessera launcher adds it when the JVM has the module)");
     }
 
     /** Prints the hint when this class initialises, i.e. once per JVM, on the first GEMM that needs it. */
