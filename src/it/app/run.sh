@@ -3,7 +3,9 @@
 # repository) four ways: class path and module path, on the JDK running Maven (17) and on Java 25.
 # Then runs the distribution's launcher (target/tessera/bin/tessera) on each JDK and on a runtime
 # image without jdk.incubator.vector.
-#   run.sh JAVA_HOME [JDK25_HOME [LAUNCHER]]   (an empty or missing one: that part is skipped, with a message)
+# Where the build made the CUDA host emulator (target/cuda-emu: nvcc and g++ were there), the app also
+# trains on cuda:0 through the module path, on an emulated CUDA 12 host and on a CUDA 13 one (shims).
+#   run.sh JAVA_HOME [JDK25_HOME [LAUNCHER [CUDA_EMU]]]   (an empty or missing one: that part is skipped, with a message)
 # Fails on the first run whose output is not what it must be.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,7 +30,7 @@ expect() {  # name output regex...
 
 for jdk in "${jdks[@]}"; do
   v=$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-  json='^\{"loss0":[0-9.]+,"loss":[0-9.]+,"reloaded":true,"cuda":'
+  json='^\{"loss0":[0-9.]+,"loss":[0-9.]+,"reloaded":true,"device":"cpu","cuda":'
   out_cp=target/cp-$v out_mp=target/mp-$v
   rm -rf "$out_cp" "$out_mp"
 
@@ -50,6 +52,18 @@ for jdk in "${jdks[@]}"; do
     -m dev.tessera/dev.tessera.cli.Tessera info 2>&1)
   expect "Java $v, module path, tessera info" "$out" '^cpu gemm: +Vector API fast path' '^cuda: '
   echo "$out" | sed -n 's/^cuda: */[app]   cuda on the module path: /p'
+
+  emu=${4:-}
+  if [[ -n $emu && -f $emu/driver/libcuda.so.1 ]]; then
+    for host in cuda12:12020 cuda13:13000; do
+      out=$(LD_LIBRARY_PATH=$emu/driver TESSERA_CUDA_LIBS=$emu/${host%%:*} TESSERA_EMU_DRIVER_VERSION=${host##*:} \
+        "$jdk/bin/java" --add-modules jdk.incubator.vector -p "$out_mp:target/modules" -cp "$natives_cp" -m app/app.App --device cuda 2>&1)
+      expect "Java $v, module path, cuda:0 on the emulated ${host%%:*} host" "$out" \
+        '^\{"loss0":[0-9.]+,"loss":[0-9.]+,"reloaded":true,"device":"cuda:0","cuda":"available"\}$'
+    done
+  else
+    echo "[app] SKIPPED cuda:0 on the module path: no CUDA host emulator at '$emu' (built only with nvcc and g++)"
+  fi
 done
 
 launcher=${3:-}

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "app")
 public final class App implements Callable<Integer> {
     @Option(names = "--steps") int steps = 30;
+    @Option(names = "--device") String device = "cpu";
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new App()).execute(args));
@@ -30,10 +31,13 @@ public final class App implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         Tensor.manualSeed(0);
         var model = new Sequential(new Linear(4, 16), new ReLU(), new Linear(16, 3));
+        model.to(device);
         var opt = new SGD(model.parameters(), 0.1, 0.9);
         var lossFn = new CrossEntropyLoss();
         Tensor x = Tensor.randn(64, 4);
         Tensor y = x.select(1, 0).gt(0).to(dev.tessera.DType.INT64).add(x.select(1, 1).gt(0).to(dev.tessera.DType.INT64));
+        x = x.to(device);
+        y = y.to(device);
         double first = Double.NaN, last = Double.NaN;
         for (int step = 0; step < steps; step++) {
             Tensor loss = lossFn.forward(model.forward(x), y);
@@ -47,6 +51,7 @@ public final class App implements Callable<Integer> {
         Safetensors.save(model.stateDict(), file);
         var reloaded = new Sequential(new Linear(4, 16), new ReLU(), new Linear(16, 3));
         reloaded.loadStateDict(Safetensors.load(file), true);
+        reloaded.to(device);
         Files.delete(file);
         boolean same = reloaded.forward(x).sub(model.forward(x)).abs().max().item() == 0;
 
@@ -54,6 +59,7 @@ public final class App implements Callable<Integer> {
         report.put("loss0", first);
         report.put("loss", last);
         report.put("reloaded", same);
+        report.put("device", model.parameters().get(0).device().toString());
         report.put("cuda", Device.isCudaAvailable() ? "available" : Device.cudaUnavailableReason().orElse("?"));
         System.out.println(new Gson().toJson(report));
         System.out.println("internals: " + internals());
