@@ -14,11 +14,15 @@ public final class Size {
 
     public static Size of(long... dims) { return new Size(dims); }
 
-    /** Size of dimension {@code i}; negative indices count from the end. */
+    /**
+     * Size of dimension {@code i}; negative indices count from the end. An index outside
+     * {@code [-dim(), dim())} throws {@link TesseraIndexException} (PyTorch: {@code IndexError: tuple
+     * index out of range}).
+     */
     public long get(int i) {
         int d = i < 0 ? i + dims.length : i;
         if (d < 0 || d >= dims.length)
-            throw new IndexOutOfBoundsException("Size.get: index " + i + " out of range for " + this);
+            throw new TesseraIndexException("Size.get: tuple index " + i + " out of range for " + this);
         return dims[d];
     }
 

@@ -11,6 +11,7 @@ import dev.tessera.backend.View;
 import dev.tessera.ops.Creation;
 import dev.tessera.ops.Elementwise;
 import dev.tessera.ops.Matmul;
+import dev.tessera.ops.Norm;
 import dev.tessera.ops.Reductions;
 import dev.tessera.ops.Softmax;
 import dev.tessera.ops.Views;
@@ -67,10 +68,25 @@ public class Tensor implements AutoCloseable {
     public static Tensor arange(long n) { return Creation.arange(n); }
     /** start, start+step, ... below end, as FLOAT32. */
     public static Tensor arange(double start, double end, double step) { return Creation.arange(start, end, step); }
+    /** A 1-D tensor holding a copy of data, as {@code torch.tensor([...])}. */
+    public static Tensor of(float[] data) { return Creation.of(data, data.length, null); }
+    /**
+     * A copy of data in the given shape (row-major); an explicitly empty shape, {@code new long[0]},
+     * makes a 0-dim tensor from one element, as {@code torch.tensor(3.)}.
+     */
     public static Tensor of(float[] data, long... shape) { return Creation.of(data, data.length, shape); }
+    public static Tensor of(double[] data) { return Creation.of(data, data.length, null); }
     public static Tensor of(double[] data, long... shape) { return Creation.of(data, data.length, shape); }
+    /** INT64, 1-D: the LongTensor of the tutorials. */
+    public static Tensor of(long[] data) { return Creation.of(data, data.length, null); }
     public static Tensor of(long[] data, long... shape) { return Creation.of(data, data.length, shape); }
+    public static Tensor of(boolean[] data) { return Creation.of(data, data.length, null); }
     public static Tensor of(boolean[] data, long... shape) { return Creation.of(data, data.length, shape); }
+    /** Uniform integers in [0, high), INT64, as {@code torch.randint(high, size)}. */
+    public static Tensor randint(long high, long[] size) { return Creation.randint(0, high, size, DType.INT64, Device.CPU); }
+    /** Uniform integers in [low, high), INT64, as {@code torch.randint(low, high, size)}; low >= high throws. */
+    public static Tensor randint(long low, long high, long[] size) { return Creation.randint(low, high, size, DType.INT64, Device.CPU); }
+    public static Tensor randint(long low, long high, long[] size, DType dtype, Device device) { return Creation.randint(low, high, size, dtype, device); }
     /** A 0-dim FLOAT32 tensor. */
     public static Tensor scalar(double v) { return Creation.full(v, new long[0], DType.FLOAT32, Device.CPU); }
     public static Tensor cat(List<Tensor> tensors, int dim) { return Views.cat(tensors, dim); }
@@ -178,7 +194,8 @@ public class Tensor implements AutoCloseable {
     public Tensor neg() { return Elementwise.neg(this); }
     public Tensor pow(double exponent) { return Elementwise.powScalar(this, exponent); }
     public Tensor pow(Tensor exponent) { return Elementwise.pow(this, exponent); }
-    public Tensor square() { return Elementwise.mul(this, this); }
+    /** x·x; its node is PowBackward0, as PyTorch's square (pow(x, 2)). */
+    public Tensor square() { return Autograd.relabel(Elementwise.mul(this, this), "PowBackward0"); }
     public Tensor exp() { return Elementwise.exp(this); }
     public Tensor log() { return Elementwise.log(this); }
     public Tensor sqrt() { return Elementwise.sqrt(this); }
@@ -235,6 +252,13 @@ public class Tensor implements AutoCloseable {
     public Tensor transpose(int dim0, int dim1) { return Views.transpose(this, dim0, dim1); }
     /** Transpose of a tensor with at most 2 dimensions. */
     public Tensor t() { return Views.t(this); }
+    /**
+     * PyTorch's {@code .T}: all dimensions reversed (a permute). PyTorch 2 deprecates it for tensors
+     * that are not 2-D; Tessera allows any rank, as PyTorch still does.
+     */
+    public Tensor T() { return Views.reverseDims(this); }
+    /** PyTorch's {@code .mT}: the last two dimensions swapped (a batch of matrices transposed); needs ≥ 2 dims. */
+    public Tensor mT() { return Views.mT(this); }
     public Tensor permute(int... dims) { return Views.permute(this, dims); }
     public Tensor squeeze() { return Views.squeeze(this); }
     public Tensor squeeze(int dim) { return Views.squeeze(this, dim); }
@@ -249,7 +273,7 @@ public class Tensor implements AutoCloseable {
     /** The sub-tensor at index along dim, with that dimension removed. */
     public Tensor select(int dim, long index) { return Views.select(this, dim, index); }
     /** {@code t[i]}: select(0, i). */
-    public Tensor index(long i) { return Views.select(this, 0, i); }
+    public Tensor index(long i) { return Views.index(this, i); }
     /** A broadcast view; -1 keeps a dimension. */
     public Tensor expand(long... shape) { return Views.expand(this, shape); }
     public Tensor expandAs(Tensor other) { return Views.expand(this, other.shape); }
@@ -282,10 +306,19 @@ public class Tensor implements AutoCloseable {
     public Tensor var(int dim) { return Reductions.var(this, new int[] {dim}, false, true); }
     public Tensor var(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true); }
     public Tensor var(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased); }
-    public Tensor std() { return Reductions.var(this, null, false, true).sqrt(); }
-    public Tensor std(int dim) { return Reductions.var(this, new int[] {dim}, false, true).sqrt(); }
-    public Tensor std(int dim, boolean keepdim) { return Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(); }
-    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Reductions.var(this, dims, keepdim, unbiased).sqrt(); }
+    public Tensor std() { return Autograd.relabel(Reductions.var(this, null, false, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int dim) { return Autograd.relabel(Reductions.var(this, new int[] {dim}, false, true).sqrt(), "StdBackward0"); }
+    public Tensor std(int dim, boolean keepdim) { return Autograd.relabel(Reductions.var(this, new int[] {dim}, keepdim, true).sqrt(), "StdBackward0"); }
+    /** The 2-norm of all elements, {@code sqrt(sum(x²))}, as {@code x.norm()}. */
+    public Tensor norm() { return Norm.norm(this, 2, null, false); }
+    /** The p-norm of all elements: (Σ|x|^p)^(1/p); p = ±∞ gives max/min |x|, p = 0 the count of non-zeros. */
+    public Tensor norm(double p) { return Norm.norm(this, p, null, false); }
+    /** The p-norm along dim, that dim removed. */
+    public Tensor norm(double p, int dim) { return Norm.norm(this, p, new int[] {dim}, false); }
+    public Tensor norm(double p, int dim, boolean keepdim) { return Norm.norm(this, p, new int[] {dim}, keepdim); }
+    /** The p-norm over dims (all when empty), as {@code x.norm(p, dim=(…), keepdim=…)}. */
+    public Tensor norm(double p, int[] dims, boolean keepdim) { return Norm.norm(this, p, dims, keepdim); }
+    public Tensor std(int[] dims, boolean keepdim, boolean unbiased) { return Autograd.relabel(Reductions.var(this, dims, keepdim, unbiased).sqrt(), "StdBackward0"); }
 
     // ------------------------------------------------------------------ linear algebra and activations
 

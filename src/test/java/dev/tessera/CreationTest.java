@@ -125,7 +125,7 @@ class CreationTest {
         assertEquals(2560, s.numel());
         assertEquals(1, Size.of().numel());
         assertEquals(20, s.get(-1));
-        assertThrows(IndexOutOfBoundsException.class, () -> s.get(2));
+        assertThrows(TesseraIndexException.class, () -> s.get(2));   // PyTorch 1.13: IndexError: tuple index out of range
         long[] dims = {3, 4};
         Size copy = new Size(dims);
         dims[0] = 99;   // Size is immutable: it copied the array

@@ -172,7 +172,7 @@ class ViewsTest {
         assertValues(x.index(2), new long[] {6}, i -> 12 + i[0]);
         assertValues(seq(2, 3, 4).index(1).index(2), new long[] {4}, i -> 12 + 8 + i[0]);
         assertThrowsWith(TesseraException.class, "out of range", () -> x.select(0, 4));
-        assertThrowsWith(TesseraException.class, "out of range", () -> x.index(-5));
+        assertThrowsWith(TesseraIndexException.class, "index -5 is out of bounds for dimension 0 with size 4", () -> x.index(-5));   // PyTorch's a[-5] text
         assertThrows(TesseraException.class, () -> Tensor.scalar(1).index(0));
     }
 

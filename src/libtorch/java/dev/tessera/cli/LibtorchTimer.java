@@ -5,10 +5,12 @@ import java.util.Arrays;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.openblas.global.openblas;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.SGD;
 import org.bytedeco.pytorch.SGDOptions;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -99,6 +101,54 @@ public final class LibtorchTimer implements ReferenceTimer {
     }
 
     @Override
+    public double conv2dTrainSeconds(int n, int c, int h, int w, int oc, int k, int groups) {
+        applyThreads(false);
+        try (PointerScope outer = new PointerScope()) {
+            Tensor x = torch.randn(n, c, h, w).requires_grad_(true);
+            Tensor weight = torch.randn(oc, c / groups, k, k).requires_grad_(true);
+            TensorOptional bias = new TensorOptional(torch.randn(oc).requires_grad_(true));
+            long[] stride = {1, 1};
+            long[] padding = {k / 2, k / 2};
+            long[] dilation = {1, 1};
+            Tensor grad = torch.randn(n, oc, h, w);
+            return median(() -> backward(torch.conv2d(x, weight, bias, stride, padding, dilation, groups), grad));
+        }
+    }
+
+    @Override
+    public double batchNormTrainSeconds(int n, int c, int h, int w) {
+        applyThreads(false);
+        try (PointerScope outer = new PointerScope()) {
+            Tensor x = torch.randn(n, c, h, w).requires_grad_(true);
+            TensorOptional weight = new TensorOptional(torch.ones(c).requires_grad_(true));
+            TensorOptional bias = new TensorOptional(torch.zeros(c).requires_grad_(true));
+            TensorOptional runningMean = new TensorOptional(torch.zeros(c));
+            TensorOptional runningVar = new TensorOptional(torch.ones(c));
+            Tensor grad = torch.randn(n, c, h, w);
+            return median(() -> backward(torch.batch_norm(x, weight, bias, runningMean, runningVar, true, 0.1, 1e-5, false), grad));
+        }
+    }
+
+    @Override
+    public double maxPoolTrainSeconds(int n, int c, int h, int w, int k) {
+        applyThreads(false);
+        try (PointerScope outer = new PointerScope()) {
+            Tensor x = torch.randn(n, c, h, w).requires_grad_(true);
+            long[] kernel = {k, k};
+            long[] none = {0, 0};
+            long[] one = {1, 1};
+            Tensor grad = torch.randn(n, c, h / k, w / k);
+            return median(() -> backward(torch.max_pool2d(x, kernel, kernel, none, one, false), grad));
+        }
+    }
+
+    /** out.backward(grad); returns out (the op's result, freed with the call's scope). */
+    private static Tensor backward(Tensor out, Tensor grad) {
+        out.backward(grad, new BoolOptional(), false, new TensorArrayRefOptional());
+        return out;
+    }
+
+    @Override
     public double softmaxSeconds(int rows, int cols) {
         applyThreads(false);
         try (PointerScope outer = new PointerScope(); InferenceMode guard = new InferenceMode()) {
@@ -186,6 +236,7 @@ public final class LibtorchTimer implements ReferenceTimer {
             case "m2": return true;
             case "mlp512": return true;
             case "m3": return false;
+            case "cnn": return false;
             default: throw new IllegalArgumentException("unknown model: " + model);
         }
     }
@@ -224,6 +275,9 @@ public final class LibtorchTimer implements ReferenceTimer {
                 case "m3":
                     return new Model(name, weight(16, 1, 3, 3), bias(16, 9), weight(16, 16, 3, 3), bias(16, 144),
                             weight(10, 16, 3, 3), bias(10, 144));
+                case "cnn":
+                    return new Model(name, weight(16, 1, 3, 3), bias(16, 9), weight(32, 16, 3, 3), bias(32, 144),
+                            weight(10, 32 * 7 * 7), bias(10, 32 * 7 * 7));
                 default:
                     throw new IllegalArgumentException("unknown model: " + name);
             }
@@ -257,6 +311,17 @@ public final class LibtorchTimer implements ReferenceTimer {
                     Tensor h = torch.relu(torch.linear(x, params[0], biases[0]));
                     h = torch.relu(torch.linear(h, params[2], biases[1]));
                     return torch.linear(h, params[4], biases[2]);
+                }
+                case "cnn": {
+                    Tensor h = x.view(-1, 1, 28, 28);
+                    long[] one = {1, 1};
+                    long[] pool = {2, 2};
+                    long[] none = {0, 0};
+                    for (int i = 0; i < 2; i++) {
+                        h = torch.relu(torch.conv2d(h, params[2 * i], biases[i], one, one, one, 1));
+                        h = torch.max_pool2d(h, pool, pool, none, one, false);
+                    }
+                    return torch.linear(torch.flatten(h, 1, -1), params[4], biases[2]);
                 }
                 default: { // m3
                     Tensor h = x.view(-1, 1, 28, 28);

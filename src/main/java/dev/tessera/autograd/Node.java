@@ -29,7 +29,15 @@ public final class Node {
         for (int i = 0; i < this.saved.length; i++) savedVersions[i] = this.saved[i].version();
     }
 
+    /** PyTorch's class name of the node, e.g. {@code AddmmBackward0} (as {@code grad_fn.name()}). */
     public String name() { return name; }
+
+    /**
+     * As PyTorch prints a grad_fn: {@code <AddmmBackward0 object at 0x1b6d3586>}. The address is the
+     * JVM's identity hash code (Java has no object addresses), so, as in PyTorch, it tells nodes apart
+     * within one run and means nothing across runs.
+     */
+    @Override public String toString() { return "<" + name + " object at 0x" + Integer.toHexString(System.identityHashCode(this)) + ">"; }
 
     Tensor[] run(Tensor grad) {
         if (backward == null)

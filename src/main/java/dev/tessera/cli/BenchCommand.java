@@ -6,6 +6,7 @@ import dev.tessera.backend.cpu.Gemm;
 import dev.tessera.backend.cpu.Parallel;
 import dev.tessera.ops.Conv;
 import dev.tessera.examples.CustomModulesExample;
+import dev.tessera.nn.BatchNorm2d;
 import dev.tessera.nn.CrossEntropyLoss;
 import dev.tessera.nn.Linear;
 import dev.tessera.nn.Module;
@@ -80,10 +81,13 @@ final class BenchCommand implements Runnable {
             double tl = Timing.medianSeconds(() -> Normalization.layerNorm(s, new long[] {512}, gamma, beta, 1e-5));
             rows.add(new Row("layernorm_4096x512", tl * 1e3, "ms", false, maxThreads, ref -> ref.layerNormSeconds(4096, 512) * 1e3));
         }
+        trainingRows(rows, maxThreads);
         for (String model : new String[] {"m2", "mlp512", "m3"}) {
             double t = trainStepSeconds(model, 256);
             rows.add(new Row("train_step_" + model + "_b256", t * 1e3, "ms", false, maxThreads, ref -> ref.trainStepSeconds(model, 256) * 1e3));
         }
+        double tCnn = trainStepSeconds("cnn", 64);
+        rows.add(new Row("train_step_cnn_b64", tCnn * 1e3, "ms", false, maxThreads, ref -> ref.trainStepSeconds("cnn", 64) * 1e3));
         ReferenceTimer ref = loadReference();
         List<Result> results = new ArrayList<>();
         for (Row r : rows) {
@@ -93,6 +97,29 @@ final class BenchCommand implements Runnable {
         print(results, ref);
     }
 
+    /**
+     * Forward then backward (with a fixed upstream gradient, inputs requiring grad) of the layers
+     * a CNN trains through, as {@link ReferenceTimer}'s *TrainSeconds.
+     */
+    private static void trainingRows(List<Row> rows, int threads) {
+        int[] one = {1, 1}, two = {2, 2}, none = {0, 0};
+        Tensor x = Tensor.randn(64, 16, 28, 28).requiresGrad(true), w = Tensor.randn(16, 16, 3, 3).requiresGrad(true);
+        Tensor b = Tensor.randn(16).requiresGrad(true), g = Tensor.randn(64, 16, 28, 28);
+        double tc = Timing.medianSeconds(() -> Conv.conv2d(x, w, b, one, one, one, 1).backward(g));
+        rows.add(new Row("conv2d_64x16x28x28_k3_fwdbwd", tc * 1e3, "ms", false, threads, ref -> ref.conv2dTrainSeconds(64, 16, 28, 28, 16, 3, 1) * 1e3));
+        Tensor xd = Tensor.randn(64, 64, 28, 28).requiresGrad(true), wd = Tensor.randn(64, 1, 3, 3).requiresGrad(true);
+        Tensor bd = Tensor.randn(64).requiresGrad(true), gd = Tensor.randn(64, 64, 28, 28);
+        double td = Timing.medianSeconds(() -> Conv.conv2d(xd, wd, bd, one, one, one, 64).backward(gd));
+        rows.add(new Row("conv2d_dw_64x64x28x28_k3_fwdbwd", td * 1e3, "ms", false, threads, ref -> ref.conv2dTrainSeconds(64, 64, 28, 28, 64, 3, 64) * 1e3));
+        BatchNorm2d bn = new BatchNorm2d(32);
+        Tensor xb = Tensor.randn(64, 32, 28, 28).requiresGrad(true), gb = Tensor.randn(64, 32, 28, 28);
+        double tb = Timing.medianSeconds(() -> bn.forward(xb).backward(gb));
+        rows.add(new Row("batchnorm2d_64x32x28x28_fwdbwd", tb * 1e3, "ms", false, threads, ref -> ref.batchNormTrainSeconds(64, 32, 28, 28) * 1e3));
+        Tensor gp = Tensor.randn(64, 32, 14, 14);
+        double tp = Timing.medianSeconds(() -> Conv.maxPool2d(xb, two, two, none).backward(gp));
+        rows.add(new Row("maxpool2d_64x32x28x28_k2_fwdbwd", tp * 1e3, "ms", false, threads, ref -> ref.maxPoolTrainSeconds(64, 32, 28, 28, 2) * 1e3));
+    }
+
     /** The same step as {@link ReferenceTimer#trainStepSeconds}: forward, cross-entropy, zero grads, backward, SGD (lr 0.01). */
     static double trainStepSeconds(String model, int batch) {
         Tensor.manualSeed(0);
@@ -100,9 +127,10 @@ final class BenchCommand implements Runnable {
             case "m2" -> new CustomModulesExample.M2();
             case "mlp512" -> new Sequential(new Linear(784, 512), new ReLU(), new Linear(512, 512), new ReLU(), new Linear(512, 10));
             case "m3" -> new CustomModulesExample.M3();
+            case "cnn" -> Models.cnn();
             default -> throw new IllegalArgumentException("unknown model " + model);
         };
-        Tensor x = Tensor.randn(batch, 784);
+        Tensor x = model.equals("cnn") ? Tensor.randn(batch, 1, 28, 28) : Tensor.randn(batch, 784);
         Tensor y = Tensor.rand(batch).mul(10).to(DType.INT64).clamp(0, 9);
         SGD sgd = new SGD(net.parameters(), 0.01);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
@@ -132,9 +160,9 @@ final class BenchCommand implements Runnable {
         System.out.println(peakLine());
         System.out.println(ref == null ? "reference: none (run with the libtorch profile: mvn -B -q -Plibtorch compile exec:exec@bench)"
                 : "reference: " + ref.name() + ", measured in this run after Tessera's rows");
-        System.out.printf(l, "%-26s %12s %12s %8s  %s%n", "benchmark", "tessera", ref == null ? "" : "libtorch", ref == null ? "" : "ratio", "unit");
+        System.out.printf(l, "%-32s %12s %12s %8s  %s%n", "benchmark", "tessera", ref == null ? "" : "libtorch", ref == null ? "" : "ratio", "unit");
         for (Result r : results)
-            System.out.printf(l, "%-26s %12.2f %12s %8s  %s%n", r.row.name, r.row.tessera,
+            System.out.printf(l, "%-32s %12.2f %12s %8s  %s%n", r.row.name, r.row.tessera,
                     Double.isNaN(r.reference) ? "" : String.format(l, "%.2f", r.reference),
                     Double.isNaN(r.reference) ? "" : String.format(l, "%.2fx", r.ratio()), r.row.unit);
         for (Result r : results)

@@ -19,6 +19,21 @@ public interface ReferenceTimer {
     /** conv2d forward, x [n, c, h, w], weight [oc, c, k, k], stride 1, padding k/2, with bias. */
     double conv2dSeconds(int n, int c, int h, int w, int oc, int k);
 
+    /**
+     * conv2d forward, then backward with a fixed random upstream gradient, with x, weight and bias
+     * requiring grad: x [n, c, h, w], weight [oc, c/groups, k, k], stride 1, padding k/2.
+     */
+    double conv2dTrainSeconds(int n, int c, int h, int w, int oc, int k, int groups);
+
+    /**
+     * BatchNorm2d(c) in training mode (affine, eps 1e-5, momentum 0.1, running statistics updated)
+     * forward, then backward with a fixed random upstream gradient; x [n, c, h, w] requires grad.
+     */
+    double batchNormTrainSeconds(int n, int c, int h, int w);
+
+    /** max_pool2d(k) (stride k) forward, then backward with a fixed random upstream gradient; x [n, c, h, w] requires grad. */
+    double maxPoolTrainSeconds(int n, int c, int h, int w, int k);
+
     /** softmax over the last dim of a [rows, cols] float32 tensor. */
     double softmaxSeconds(int rows, int cols);
 
@@ -31,7 +46,9 @@ public interface ReferenceTimer {
      * {@code "m2"} Linear(784,10)·ReLU·Linear(10,10) on [batch, 784]; {@code "mlp512"}
      * Linear(784,512)·ReLU·Linear(512,512)·ReLU·Linear(512,10) on [batch, 784]; {@code "m3"} the
      * tutorial's CNN: view(-1,1,28,28), three Conv2d(k3, stride 2, padding 1) 1→16→16→10 each
-     * followed by ReLU, avg_pool2d(4), view(-1,10), on [batch, 784].
+     * followed by ReLU, avg_pool2d(4), view(-1,10), on [batch, 784]; {@code "cnn"} the CLI's CNN:
+     * view(-1,1,28,28), Conv2d(1,16,3,padding 1)·ReLU·max_pool2d(2)·Conv2d(16,32,3,padding
+     * 1)·ReLU·max_pool2d(2)·flatten·Linear(32·7·7,10).
      */
     double trainStepSeconds(String model, int batch);
 }

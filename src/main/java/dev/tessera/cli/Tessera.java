@@ -3,10 +3,10 @@ package dev.tessera.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code tessera} command: {@code train}, {@code info}, {@code demo}, {@code bench cpu}. */
+/** The {@code tessera} command: {@code train}, {@code info}, {@code demo}, {@code examples}, {@code bench cpu}. */
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
         description = "A PyTorch-style module runtime for Java.",
-        subcommands = {TrainCommand.class, InfoCommand.class, DemoCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, InfoCommand.class, DemoCommand.class, ExamplesCommand.class, BenchCommand.class})
 public final class Tessera implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

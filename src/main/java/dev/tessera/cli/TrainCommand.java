@@ -14,8 +14,6 @@ import dev.tessera.optim.SGD;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,7 +34,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, cuda or cuda:N (default: ${DEFAULT-VALUE})") String device;
     @Option(names = "--data", defaultValue = "synthetic", description = "synthetic or mnist:<dir> (default: ${DEFAULT-VALUE})") String data;
     @Option(names = "--train-size", defaultValue = "20000", description = "synthetic training images (default: ${DEFAULT-VALUE})") int trainSize;
-    @Option(names = "--save", description = "write the trained weights here (safetensors) and a PNG chart beside them") Path save;
+    @Option(names = "--save", description = "write the trained weights here (safetensors), and beside them a PNG chart and a CSV of the per-step training loss and per-epoch validation loss and accuracy") Path save;
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default: ${DEFAULT-VALUE})") long seed;
 
     @Override public Integer call() throws Exception {
@@ -58,7 +56,7 @@ final class TrainCommand implements Callable<Integer> {
         SGD optimizer = new SGD(net.parameters(), lr, 0.9);
         CrossEntropyLoss lossFn = new CrossEntropyLoss();
         DataLoader loader = new DataLoader(train, batchSize, true, false, seed);
-        List<Double> epochLoss = new ArrayList<>(), epochAccuracy = new ArrayList<>();
+        TrainingChart.History history = new TrainingChart.History();
         Progress progress = new Progress(out);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             net.train();
@@ -71,25 +69,27 @@ final class TrainCommand implements Callable<Integer> {
                 optimizer.zeroGrad();
                 loss.backward();
                 optimizer.step();
-                lossSum += loss.item() * x.size(0);
+                double stepLoss = loss.item();
+                history.step(epoch, stepLoss);
+                lossSum += stepLoss * x.size(0);
                 seen += x.size(0);
                 batches++;
                 progress.update(epoch, epochs, batches, loader.size(), seen / ((System.nanoTime() - epochStart) / 1e9), lossSum / seen);
             }
             double[] val = evaluate(net, validation, dev);
             progress.finish(String.format(Locale.ROOT, "  validation accuracy %.4f  loss %.4f", val[0], val[1]));
-            epochLoss.add(lossSum / seen);
-            epochAccuracy.add(val[0]);
+            history.epoch(batches, val[1], val[0]);
         }
         double[] result = evaluate(net, test, dev);
         if (save != null) {
             Safetensors.save(net.stateDict(), save);
-            Path chart = chartPath(save);
+            Path chart = siblingWithExtension(save, ".png"), csv = siblingWithExtension(save, ".csv");
+            TrainingChart.writeCsv(csv, history);
             try {
-                TrainingChart.write(chart, epochLoss, epochAccuracy);
-                out.println("saved " + save + " and " + chart);
+                TrainingChart.writePng(chart, history);
+                out.println("saved " + save + ", " + chart + " and " + csv);
             } catch (LinkageError e) {   // a jlink'd runtime without java.desktop (the GPU bundle) has no image I/O
-                out.println("saved " + save + " (no chart: this Java runtime lacks java.desktop)");
+                out.println("saved " + save + " and " + csv + " (no chart: this Java runtime lacks java.desktop)");
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -142,10 +142,11 @@ final class TrainCommand implements Callable<Integer> {
         return new double[] {correct / set.size(), lossSum / set.size()};
     }
 
-    private static Path chartPath(Path model) {
+    /** model.safetensors → model.png / model.csv, beside it. */
+    private static Path siblingWithExtension(Path model, String extension) {
         String name = model.getFileName().toString();
         int dot = name.lastIndexOf('.');
-        return model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".png");
+        return model.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + extension);
     }
 
     /** A one-line progress bar, redrawn in place on a terminal and printed every 10% otherwise. */

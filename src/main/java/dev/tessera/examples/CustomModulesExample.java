@@ -11,14 +11,35 @@ import java.io.PrintStream;
 
 /**
  * Custom modules: subclass {@link Module}, register the layers in the constructor, override
- * {@code forward}. M0 forgets forward; M1 wraps one Linear; M2 is a 784→10→10 MLP; M3 is the
- * MNIST CNN of "What is torch.nn really?".
+ * {@code forward}. M0 has only a no-argument method, as the tutorial's {@code def forward(self)}
+ * that prints "empty module:forward", so the tensor {@code forward} is missing; M1 wraps one
+ * Linear; M2 is a 784→10→10 MLP; M3 is the MNIST CNN of "What is torch.nn really?".
+ * <pre>
+ * class M0(nn.Module):
+ *     def forward(self) -&gt; None:
+ *         print("empty module:forward")
+ * m0 = M0()
+ * m0()        # empty module:forward
+ * </pre>
  */
 public final class CustomModulesExample {
     private CustomModulesExample() {}
 
-    /** A module without a forward: calling it fails, naming the class. */
-    public static class M0 extends Module {}
+    /**
+     * A module whose only method takes no argument (the tutorial's {@code forward(self)}); its
+     * tensor {@code forward(x)} is not defined, so calling that fails naming the class.
+     */
+    public static class M0 extends Module {
+        private final PrintStream out;
+
+        public M0() { this(System.out); }
+
+        /** Prints to {@code out} instead of System.out (what the tutorial's print writes to). */
+        public M0(PrintStream out) { this.out = out; }
+
+        /** The tutorial's {@code M0.forward(self)}: prints "empty module:forward". */
+        public void forward() { out.println("empty module:forward"); }
+    }
 
     public static class M1 extends Module {
         public final Linear l1 = register("l1", new Linear(10, 100));
@@ -56,8 +77,9 @@ public final class CustomModulesExample {
 
     public static void run(PrintStream out) {
         Tensor.manualSeed(0);
-        M0 m0 = new M0();
+        M0 m0 = new M0(out);
         out.println(m0);
+        m0.forward();
         try {
             m0.forward(Tensor.randn(1, 10));
         } catch (UnsupportedOperationException e) {

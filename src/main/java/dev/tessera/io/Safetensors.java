@@ -51,9 +51,15 @@ import java.util.Set;
  * host; non-contiguous tensors (views, transposes) are written in row-major order of their logical shape.
  * Saving is atomic: the file is written to a temporary file in the target's directory, flushed to disk
  * ({@code fsync}), then renamed over the target with {@link StandardCopyOption#ATOMIC_MOVE}; on any
- * failure the temporary file ({@code .<name>.<random>.tmp}, next to the target) is deleted and an existing
- * target is left untouched. (Only a killed JVM can leave such a temporary file behind. A target that is a
- * symbolic link is replaced by the new file, not written through.)
+ * failure the temporary file ({@code .<name>.tessera-<pid>-<random>.tmp}, next to the target) is deleted
+ * and an existing target is left untouched. (A target that is a symbolic link is replaced by the new
+ * file, not written through.) A killed JVM can leave its temporary file behind; so the writer holds an
+ * exclusive file lock on its temporary file for the whole save, and every save first deletes the
+ * temporary files of the same target that nobody holds locked (the OS drops a dead process's locks), as
+ * well as those of the older {@code .<name>.<random>.tmp} form. Temporary files of saves running now, in
+ * this or another process, are left alone, so at most one stale temporary file per target can exist at
+ * a time. (The locks are advisory OS file locks, reliable on local file systems; where a file system
+ * does not support locking, stale files are left in place rather than risk deleting a live one.)
  *
  * <p><b>Reading</b> validates the whole header before reading any tensor data: the header length is at
  * most {@value #MAX_HEADER_BYTES} bytes (the reference limit) and fits in the file; the header is valid
@@ -171,25 +177,48 @@ public final class Safetensors {
         if (!Files.isDirectory(dir))
             throw new SafetensorsException(path, "cannot write: directory " + dir + " does not exist", new NoSuchFileException(dir.toString()));
 
-        Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+        String base = target.getFileName().toString();
+        removeStaleTemps(dir, base);
+        Path tmp = null;
         boolean moved = false;
+        FileChannel ch = null;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                long largest = 0;
-                for (int i = 0; i < order.size(); i++) largest = Math.max(largest, ends[i] - begins[i]);
-                ByteBuffer buf = chunkBuffer(largest);
-                buf.putLong(header.length);
-                buf.flip();
-                writeFully(ch, buf);
-                writeFully(ch, ByteBuffer.wrap(header));
-                for (int i = 0; i < order.size(); i++)
-                    writeTensor(ch, buf, order.get(i).getKey(), order.get(i).getValue(), ends[i] - begins[i], path);
-                long expected = 8L + header.length + offset;
-                if (ch.position() != expected)
-                    throw new SafetensorsException(path, "internal error: wrote " + ch.position() + " bytes, expected " + expected);
-                ch.force(true);
+            // A fresh temp file, locked: a sweeper in another process that locked it between our create and
+            // our lock deletes it, which we see as the file having gone; then try another name.
+            for (int attempt = 0; ch == null; attempt++) {
+                if (tmp != null) LIVE_TEMPS.remove(tmp);
+                tmp = dir.resolve("." + base + ".tessera-" + PID + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36) + ".tmp");
+                LIVE_TEMPS.add(tmp);   // before the file exists: this JVM's sweepers must never open it (closing would drop our lock)
+                FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                boolean usable;
+                try {
+                    usable = c.tryLock() != null;
+                } catch (java.nio.channels.OverlappingFileLockException e) {
+                    usable = false;
+                } catch (IOException e) {
+                    usable = true;   // a file system without locks: write unlocked (sweepers cannot lock it either)
+                }
+                if (usable && Files.exists(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) ch = c;
+                else {
+                    c.close();
+                    if (attempt >= 4) throw new SafetensorsException(path, "cannot write: could not lock a temporary file next to it");
+                }
             }
+            long largest = 0;
+            for (int i = 0; i < order.size(); i++) largest = Math.max(largest, ends[i] - begins[i]);
+            ByteBuffer buf = chunkBuffer(largest);
+            buf.putLong(header.length);
+            buf.flip();
+            writeFully(ch, buf);
+            writeFully(ch, ByteBuffer.wrap(header));
+            for (int i = 0; i < order.size(); i++)
+                writeTensor(ch, buf, order.get(i).getKey(), order.get(i).getValue(), ends[i] - begins[i], path);
+            long expected = 8L + header.length + offset;
+            if (ch.position() != expected)
+                throw new SafetensorsException(path, "internal error: wrote " + ch.position() + " bytes, expected " + expected);
+            ch.force(true);
             try {
+                // renamed while still open and locked, so no sweeper can take it between close and rename
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new SafetensorsException(path, "cannot replace the file atomically on this file system", e);
@@ -201,13 +230,56 @@ public final class Safetensors {
         } catch (IOException e) {
             throw new SafetensorsException(path, "cannot write: " + e, e);
         } finally {
-            if (!moved) {
+            if (!moved && tmp != null) {
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
                     // best effort: the original failure is what matters
                 }
             }
+            if (ch != null) {
+                try {
+                    ch.close();   // releases the lock
+                } catch (IOException ignored) {
+                    // the data was forced before the rename
+                }
+            }
+            if (tmp != null) LIVE_TEMPS.remove(tmp);
+        }
+    }
+
+    /** This JVM's process id, in temporary file names (for people; the lock is what counts). */
+    private static final long PID = ProcessHandle.current().pid();
+
+    /** Temporary files this JVM is writing: never opened by a sweeper here (closing any descriptor of a file drops this process's POSIX locks on it). */
+    private static final Set<Path> LIVE_TEMPS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Deletes the temporary files of {@code base} in {@code dir} that no live save is writing: those this JVM
+     * is not writing and on which an exclusive lock can be taken now (a killed writer's lock is gone).
+     * Best effort: any I/O problem leaves the file where it is.
+     */
+    private static void removeStaleTemps(Path dir, String base) {
+        java.util.regex.Pattern ours = java.util.regex.Pattern.compile(
+                "\\." + java.util.regex.Pattern.quote(base) + "\\.(tessera-\\d+-[0-9a-z]+|[0-9a-z]{1,13})\\.tmp");
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                if (!ours.matcher(f.getFileName().toString()).matches() || LIVE_TEMPS.contains(f)) continue;
+                if (!Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) continue;
+                try (FileChannel c = FileChannel.open(f, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    java.nio.channels.FileLock lock = c.tryLock();
+                    if (lock == null) continue;   // another process is writing it
+                    try {
+                        Files.deleteIfExists(f);
+                    } finally {
+                        lock.release();
+                    }
+                } catch (IOException | java.nio.channels.OverlappingFileLockException | UnsupportedOperationException ignored) {
+                    // locked by this JVM after all, no locking on this file system, or gone: leave it
+                }
+            }
+        } catch (IOException | java.nio.file.DirectoryIteratorException ignored) {
+            // an unlistable directory: the save itself will report what is wrong
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tessera.nn;
 
+import dev.tessera.DType;
 import dev.tessera.Device;
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
@@ -180,16 +181,24 @@ public abstract class Module {
     }
 
     // ---- modes ----
+    // train/eval/to/cuda/cpu return this typed as the caller's variable or the concrete class, so they
+    // chain as in PyTorch: {@code Net net = new Net().eval();}, {@code new Linear(2, 3).eval().forward(x)}.
+    // The type parameter is inferred from the assignment (Module when there is none); naming a class
+    // the module is not, e.g. {@code Linear l = new Net().eval();}, compiles and fails at run time
+    // with a ClassCastException, the price of a self type without a type parameter on every Module.
 
-    public Module train() { return train(true); }
+    /** Training mode on this module and every submodule; returns this. */
+    public <M extends Module> M train() { return train(true); }
 
-    /** Sets training mode on this module and every submodule; returns this. */
-    public Module train(boolean on) {
+    /** Sets training mode on this module and every submodule; returns this (see the note on chaining above). */
+    @SuppressWarnings("unchecked")
+    public <M extends Module> M train(boolean on) {
         for (Module m : modules()) m.training = on;
-        return this;
+        return (M) this;
     }
 
-    public Module eval() { return train(false); }
+    /** Evaluation mode ({@code train(false)}) on this module and every submodule; returns this. */
+    public <M extends Module> M eval() { return train(false); }
 
     public boolean isTraining() { return training; }
 
@@ -203,19 +212,46 @@ public abstract class Module {
      * Parameter and buffer objects afterwards refer to data on the device, so optimizers built
      * before the move keep working. Returns this.
      */
-    public Module to(Device device) {
+    @SuppressWarnings("unchecked")
+    public <M extends Module> M to(Device device) {
         try (var noGrad = Tensor.noGrad()) {
             for (Tensor t : allTensors()) {
                 if (!t.device().equals(device)) t.internalSetData(t.detach().to(device));
                 if (t.grad() != null && !t.grad().device().equals(device)) t.setGrad(t.grad().to(device));
             }
         }
-        return this;
+        return (M) this;
     }
 
-    public Module to(String device) { return to(Device.of(device)); }
-    public Module cuda() { return to(Device.cuda()); }
-    public Module cpu() { return to(Device.CPU); }
+    public <M extends Module> M to(String device) { return to(Device.of(device)); }
+    public <M extends Module> M cuda() { return to(Device.cuda()); }
+    public <M extends Module> M cpu() { return to(Device.CPU); }
+
+    /**
+     * Casts every floating-point parameter and buffer (and their grads) to {@code dtype} IN PLACE, as
+     * PyTorch's {@code module.to(torch.float64)}: the same Parameter objects afterwards hold the
+     * converted data; integer and bool buffers ({@code num_batches_tracked}) are left alone. Only
+     * FLOAT32 and FLOAT64 are accepted (Tessera has no half types); returns this.
+     */
+    @SuppressWarnings("unchecked")
+    public <M extends Module> M to(DType dtype) {
+        if (!dtype.isFloatingPoint())
+            throw new IllegalArgumentException("nn.Module.to only accepts floating point dtypes, but got desired dtype=" + dtype.torchName());
+        try (var noGrad = Tensor.noGrad()) {
+            for (Tensor t : allTensors()) {
+                if (!t.dtype().isFloatingPoint()) continue;
+                if (t.dtype() != dtype) t.internalSetData(t.detach().to(dtype));
+                if (t.grad() != null && t.grad().dtype() != dtype) t.setGrad(t.grad().to(dtype));
+            }
+        }
+        return (M) this;
+    }
+
+    /** PyTorch's {@code module.double()} ({@code double} is a Java keyword): {@code to(DType.FLOAT64)}, in place. */
+    public <M extends Module> M toDouble() { return to(DType.FLOAT64); }
+
+    /** PyTorch's {@code module.float()} ({@code float} is a Java keyword): {@code to(DType.FLOAT32)}, in place. */
+    public <M extends Module> M toFloat() { return to(DType.FLOAT32); }
 
     private List<Tensor> allTensors() {
         List<Tensor> all = new ArrayList<>(parameters());

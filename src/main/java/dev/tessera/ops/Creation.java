@@ -42,6 +42,24 @@ public final class Creation {
         return t;
     }
 
+    /**
+     * Integers drawn uniformly from [low, high), as {@code torch.randint(low, high, size)}: INT64 by
+     * default, or any other dtype. Drawn as ⌊u·(high − low)⌋ + low from a FLOAT64 uniform u on the
+     * device, so high − low may be at most 2^53 (exact there; bias below 2^-53 relative).
+     */
+    public static Tensor randint(long low, long high, long[] shape, DType dtype, Device device) {
+        if (low >= high) throw new TesseraException("random_ expects 'from' to be less than 'to', but got from=" + low + " >= to=" + high);
+        double range = (double) high - (double) low;
+        if (range > 0x1p53 || Math.abs((double) low) > 0x1p53)
+            throw new TesseraException("randint: low (" + low + ") and high - low (" + range + ") must be within 2^53 in magnitude");
+        checkShape("randint", shape);
+        try (var s = Tensor.noGrad()) {
+            // clamp: u·range can round up to range itself when u is within an ulp of 1
+            Tensor k = rand(shape, DType.FLOAT64, device).mul(range).clamp(0, range - 1).to(DType.INT64).add((double) low);
+            return dtype == DType.INT64 ? k : k.to(dtype);
+        }
+    }
+
     public static Tensor randn(long[] shape, DType dtype, Device device) {
         requireFloat("randn", dtype);
         Tensor t = empty(shape, dtype, device);
@@ -70,9 +88,12 @@ public final class Creation {
         return of(v, n, new long[] {n});
     }
 
-    /** Wraps a copy of a host array; an empty shape means 1-D of the array's length. */
+    /**
+     * Wraps a copy of a host array: shape null means 1-D of the array's length; an empty shape is a
+     * 0-dim tensor (the array must then hold one element), as {@code torch.tensor(3.)}.
+     */
     public static Tensor of(Object data, int length, long[] shape) {
-        long[] s = shape.length == 0 ? new long[] {length} : checkShape("Tensor.of", shape);
+        long[] s = shape == null ? new long[] {length} : checkShape("Tensor.of", shape);
         long numel = 1;
         for (long d : s) numel *= d;
         if (numel != length)
@@ -122,6 +143,7 @@ public final class Creation {
         Tensor mask;
         try (var s = Tensor.noGrad()) { mask = u.ge(p).to(x.dtype()).mul(1.0 / (1 - p)); }
         Tensor out = Elementwise.mulNoGrad(x, mask);
-        return Autograd.record(out, "NativeDropoutBackward0", new Tensor[] {x}, g -> new Tensor[] {g.mul(mask)});
+        // PyTorch uses the fused native_dropout only on CUDA; on the CPU it multiplies by the mask.
+        return Autograd.record(out, x.isCuda() ? "NativeDropoutBackward0" : "MulBackward0", new Tensor[] {x}, g -> new Tensor[] {g.mul(mask)});
     }
 }

@@ -119,14 +119,17 @@ public final class Elementwise {
 
     private static Tensor mulScalarNoGrad(Tensor t, double s) { return binaryKernel(BinaryOp.MUL, t, scalarLike(s, scalarResultType(t, s), t)); }
 
+    // A Java double operand is PyTorch's Python number: PyTorch wraps it into a 0-dim tensor and
+    // dispatches the Tensor overload, so the node is AddBackward0/SubBackward0/MulBackward0/DivBackward0
+    // (PyTorch 1.13 and 2.x); the *Backward1 names belong to the Scalar overloads Python never reaches.
     public static Tensor addScalar(Tensor a, double s) {
         Tensor out = binaryKernel(BinaryOp.ADD, a, scalarLike(s, scalarResultType(a, s), a));
-        return Autograd.record(out, "AddBackward1", new Tensor[] {a}, g -> new Tensor[] {g});
+        return Autograd.record(out, "AddBackward0", new Tensor[] {a}, g -> new Tensor[] {g});
     }
 
     public static Tensor subScalar(Tensor a, double s) {
         Tensor out = binaryKernel(BinaryOp.SUB, a, scalarLike(s, scalarResultType(a, s), a));
-        return Autograd.record(out, "SubBackward1", new Tensor[] {a}, g -> new Tensor[] {g});
+        return Autograd.record(out, "SubBackward0", new Tensor[] {a}, g -> new Tensor[] {g});
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
@@ -137,7 +140,7 @@ public final class Elementwise {
 
     public static Tensor mulScalar(Tensor a, double s) {
         Tensor out = mulScalarNoGrad(a, s);
-        return Autograd.record(out, "MulBackward1", new Tensor[] {a}, g -> new Tensor[] {g.mul(s)});
+        return Autograd.record(out, "MulBackward0", new Tensor[] {a}, g -> new Tensor[] {g.mul(s)});
     }
 
     public static Tensor div(Tensor a, Tensor b) {
@@ -148,7 +151,7 @@ public final class Elementwise {
 
     public static Tensor divScalar(Tensor a, double s) {
         Tensor out = binaryKernel(BinaryOp.DIV, a, scalarLike(s, scalarResultType(a, s), a));
-        return Autograd.record(out, "DivBackward1", new Tensor[] {a}, g -> new Tensor[] {g.div(s)});
+        return Autograd.record(out, "DivBackward0", new Tensor[] {a}, g -> new Tensor[] {g.div(s)});
     }
 
     public static Tensor neg(Tensor a) {

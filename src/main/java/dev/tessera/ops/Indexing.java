@@ -11,8 +11,8 @@ public final class Indexing {
 
     /**
      * out[..., :] = weight[indices[...], :]; weight [numEmbeddings, dim], indices INT64 of any shape.
-     * An index outside [0, numEmbeddings) throws {@code index out of range in self} before any
-     * output is written. Rows at {@code paddingIdx} (if ≥ 0) get no gradient.
+     * An index outside [0, numEmbeddings) throws {@code index out of range in self} (a
+     * {@link dev.tessera.TesseraIndexException}, PyTorch's IndexError) before any output is written. Rows at {@code paddingIdx} (if ≥ 0) get no gradient.
      */
     public static Tensor embedding(Tensor indices, Tensor weight, long paddingIdx) {
         if (indices.dtype() != DType.INT64)
@@ -24,7 +24,15 @@ public final class Indexing {
         Tensor flat = indices.contiguous().reshape(-1);
         Tensor table = weight.contiguous();
         Tensor out = Creation.empty(new long[] {flat.numel(), dim}, weight.dtype(), weight.device());
-        weight.backend().indexSelect(table.raw(), flat.raw(), out.raw());
+        try {
+            weight.backend().indexSelect(table.raw(), flat.raw(), out.raw());
+        } catch (TesseraException e) {
+            // The backends report a bad index (CPU at once, CUDA through the kernel's flag, read back
+            // here) with PyTorch's text but as a plain TesseraException; it is PyTorch's IndexError.
+            if ("index out of range in self".equals(e.getMessage()) && !(e instanceof dev.tessera.TesseraIndexException))
+                throw new dev.tessera.TesseraIndexException(e.getMessage(), e);
+            throw e;
+        }
         long[] outShape = Matmul.concat(indices.shape().toArray(), dim);
         Tensor result = out.view(outShape);
         return Autograd.record(result, "EmbeddingBackward0", new Tensor[] {weight}, g -> {

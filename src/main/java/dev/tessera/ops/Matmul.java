@@ -64,7 +64,8 @@ public final class Matmul {
         for (long d : batch) count *= d;
         Tensor aB = a3.expand(concat(batch, m, k)).reshape(count, m, k);
         Tensor bB = b3.expand(concat(batch, k, n)).reshape(count, k, n);
-        Tensor out = bmm(aB, bB).view(concat(batch, m, n));
+        // PyTorch folds the batch into one bmm and _unsafe_view's the result: UnsafeViewBackward0.
+        Tensor out = Autograd.relabel(bmm(aB, bB).view(concat(batch, m, n)), "UnsafeViewBackward0");
         if (b.dim() == 1) out = out.squeeze(-1);
         if (a.dim() == 1) out = out.squeeze(-2);
         return out;

@@ -2,6 +2,7 @@ package dev.tessera.ops;
 
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
+import dev.tessera.TesseraIndexException;
 import dev.tessera.autograd.Autograd;
 import dev.tessera.backend.View;
 import java.util.Arrays;
@@ -14,11 +15,11 @@ import java.util.List;
 public final class Views {
     private Views() {}
 
-    /** A dimension index in [-rank, rank) made non-negative, or PyTorch's IndexError text. */
+    /** A dimension index in [-rank, rank) made non-negative, or PyTorch's IndexError (a TesseraIndexException). */
     public static int normalizeDim(int dim, int rank, String op) {
         int r = Math.max(rank, 1);
         if (dim < -r || dim >= r)
-            throw new TesseraException(op + ": Dimension out of range (expected to be in range of [" + (-r) + ", " + (r - 1) + "], but got " + dim + ")");
+            throw new TesseraIndexException(op + ": Dimension out of range (expected to be in range of [" + (-r) + ", " + (r - 1) + "], but got " + dim + ")");
         return dim < 0 ? dim + r : dim;
     }
 
@@ -110,9 +111,24 @@ public final class Views {
         return Autograd.record(out, "TransposeBackward0", new Tensor[] {t}, g -> new Tensor[] {g.transpose(a, b)});
     }
 
+    /** All dimensions reversed, as PyTorch's {@code .T} (PermuteBackward0). */
+    public static Tensor reverseDims(Tensor t) {
+        int n = t.dim();
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = n - 1 - i;
+        return permute(t, perm);
+    }
+
+    /** The last two dimensions swapped, as PyTorch's {@code .mT} (TransposeBackward0). */
+    public static Tensor mT(Tensor t) {
+        if (t.dim() < 2) throw new TesseraException("tensor.mT is only supported on matrices or batches of matrices. Got " + t.dim() + "-D tensor.");
+        return transpose(t, -2, -1);
+    }
+
     public static Tensor t(Tensor t) {
         if (t.dim() > 2) throw new TesseraException("t() expects a tensor with <= 2 dimensions, but self is " + t.dim() + "D");
-        return t.dim() < 2 ? t : transpose(t, 0, 1);
+        // PyTorch names the node TBackward0 (not TransposeBackward0), and t() of a 0-/1-D tensor is still a new view.
+        return t.dim() < 2 ? asView(t, t.shape().toArray(), t.stride(), "TBackward0") : Autograd.relabel(transpose(t, 0, 1), "TBackward0");
     }
 
     public static Tensor permute(Tensor t, int[] dims) {
@@ -209,12 +225,20 @@ public final class Views {
         });
     }
 
+    /** t[i], as Python indexing: select(0, i) with PyTorch's IndexError text for an index past either end. */
+    public static Tensor index(Tensor t, long i) {
+        if (t.dim() == 0) throw new TesseraIndexException("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
+        long size = t.size(0);
+        if (i < -size || i >= size) throw new TesseraIndexException("index " + i + " is out of bounds for dimension 0 with size " + size);
+        return select(t, 0, i);
+    }
+
     public static Tensor select(Tensor t, int dim, long index) {
         if (t.dim() == 0) throw new TesseraException("select() cannot be applied to a 0-dim tensor.");
         int d = normalizeDim(dim, t.dim(), "select");
         long size = t.shape().get(d);
         if (index < -size || index >= size)
-            throw new TesseraException("select(): index " + index + " out of range for tensor of size " + t.shape() + " at dimension " + d);
+            throw new TesseraIndexException("select(): index " + index + " out of range for tensor of size " + t.shape().toList() + " at dimension " + d);
         long i = index < 0 ? index + size : index;
         long[] sh = t.shape().toArray(), st = t.stride();
         Tensor out = viewOf(t, t.raw().offset() + i * st[d], remove(sh, d), remove(st, d));

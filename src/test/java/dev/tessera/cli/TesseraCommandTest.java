@@ -61,9 +61,16 @@ class TesseraCommandTest {
         assertTrue(r.out.contains("validation accuracy"), r.out);
         Map<String, Tensor> saved = Safetensors.load(model);
         assertEquals(java.util.Set.of("1.weight", "1.bias", "3.weight", "3.bias"), saved.keySet());   // safetensors orders by name
-        if (ModuleLayer.boot().findModule("java.desktop").isPresent())   // the GPU bundle's runtime has no image I/O
+        // per step (600 - 60 validation images / 50 = 11 batches, 2 epochs): 22 rows, validation on rows 11 and 22
+        java.util.List<String> csv = Files.readAllLines(dir.resolve("model.csv"));
+        assertEquals(23, csv.size(), String.join("\n", csv));
+        assertEquals("step,epoch,train_loss,train_loss_smoothed,val_loss,val_accuracy", csv.get(0));
+        assertTrue(csv.get(11).matches("11,1\\.000000,[0-9.e+-]+,[0-9.e+-]+,[0-9.e+-]+,[0-9.e+-]+"), csv.get(11));
+        assertTrue(csv.get(10).endsWith(",,"), csv.get(10));
+        if (ModuleLayer.boot().findModule("java.desktop").isPresent()) {   // the GPU bundle's runtime has no image I/O
             assertTrue(Files.size(dir.resolve("model.png")) > 1000, "chart written");
-        else
+            assertTrue(r.out.contains("model.png and " + dir.resolve("model.csv")), r.out);
+        } else
             assertTrue(r.out.contains("no chart"), r.out);
     }
 

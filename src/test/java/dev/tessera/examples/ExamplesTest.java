@@ -129,6 +129,7 @@ class ExamplesTest {
     @Test void customModules() {
         assertEquals("""
                 M0()
+                empty module:forward
                 Module [M0] is missing the required "forward" function
                 M1(
                   (l1): Linear(in_features=10, out_features=100, bias=True)

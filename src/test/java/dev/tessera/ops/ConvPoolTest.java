@@ -19,12 +19,12 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** conv2d, conv1d, maxPool2d and avgPool2d against direct float64 loops written here, plus gradients and errors. */
-class ConvPoolTest {
+public class ConvPoolTest {
 
     // ------------------------------------------------------------------ the oracles
 
     /** The textbook 7-loop cross-correlation: x [N, C, H, W], w [OC, C/groups, kh, kw], b [OC] or null. */
-    static double[] referenceConv2d(Tensor xT, Tensor wT, Tensor bT, int[] s, int[] p, int[] d, int groups, long[] outShape) {
+    public static double[] referenceConv2d(Tensor xT, Tensor wT, Tensor bT, int[] s, int[] p, int[] d, int groups, long[] outShape) {
         double[] x = xT.toDoubleArray(), w = wT.toDoubleArray(), b = bT == null ? null : bT.toDoubleArray();
         int n = (int) xT.size(0), c = (int) xT.size(1), h = (int) xT.size(2), wd = (int) xT.size(3);
         int oc = (int) wT.size(0), cg = (int) wT.size(1), kh = (int) wT.size(2), kw = (int) wT.size(3);
@@ -274,6 +274,24 @@ class ConvPoolTest {
         Tensor tied = Tensor.of(new double[] {2, 5, 5, 1}, 1, 1, 2, 2).requiresGrad(true);
         Conv.maxPool2d(tied, pair(2, 2), null, pair(0, 0)).sum().backward();
         assertClose(tied.grad(), new double[] {0, 1, 0, 0}, new long[] {1, 1, 2, 2}, 0, 0);
+    }
+
+    /** The float32 max-pool loops (their own fast path) against the float64 ones: same maxima, same winners, same gradients. */
+    @Test void maxPool2dFloat32MatchesFloat64() {
+        Random rng = new Random(47);
+        int[][][] cases = {{{2, 2}, {2, 2}, {0, 0}}, {{3, 3}, {1, 1}, {1, 1}}, {{3, 2}, {2, 1}, {1, 1}}, {{2, 3}, {3, 2}, {1, 0}}};
+        for (int[][] k : cases) {
+            Tensor x64 = withoutTies(rng, 2, 3, 7, 8);
+            Tensor x32 = x64.to(DType.FLOAT32).transpose(2, 3).contiguous().transpose(2, 3).requiresGrad(true);   // strided input
+            Tensor x64g = x64.requiresGrad(true);
+            Tensor out32 = Conv.maxPool2d(x32, k[0], k[1], k[2]), out64 = Conv.maxPool2d(x64g, k[0], k[1], k[2]);
+            Tensor r = random64(rng, out64.shape().toArray());
+            out32.backward(r.to(DType.FLOAT32));
+            out64.backward(r);
+            // values are float32 roundings of distinct float64 values 0.01 apart: the same element wins; 1e-6 is float32 rounding
+            assertClose(out32, out64.toDoubleArray(), out64.shape().toArray(), 1e-6, 1e-6);
+            assertClose(x32.grad(), x64g.grad().toDoubleArray(), x64.shape().toArray(), 1e-6, 1e-6);
+        }
     }
 
     @Test void avgPool2dGradients() {

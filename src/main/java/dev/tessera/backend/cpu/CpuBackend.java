@@ -6,7 +6,6 @@ import dev.tessera.TesseraException;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
-import dev.tessera.backend.Im2colConvolution;
 import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
@@ -412,17 +411,17 @@ public final class CpuBackend implements Backend {
 
     // ---- convolution and batch norm ----
 
-    /** im2col + GEMM for now (the CPU performance issue replaces the internals). */
+    /** Without a column matrix: see {@link CpuConvolution}. */
     @Override public void conv2d(View x, View weight, View bias, ConvGeometry g, int groups, View out) {
-        Im2colConvolution.forward(this, x, weight, bias, g, groups, out);
+        CpuConvolution.forward(x, weight, bias, g, groups, out);
     }
 
     @Override public void conv2dBackwardData(View grad, View weight, ConvGeometry g, int groups, View dx) {
-        Im2colConvolution.backwardData(this, grad, weight, g, groups, dx);
+        CpuConvolution.backwardData(grad, weight, g, groups, dx);
     }
 
     @Override public void conv2dBackwardWeight(View grad, View x, ConvGeometry g, int groups, View dweight, View dbias) {
-        Im2colConvolution.backwardWeight(this, grad, x, g, groups, dweight, dbias);
+        CpuConvolution.backwardWeight(grad, x, g, groups, dweight, dbias);
     }
 
     /** Per channel (in parallel over channels): a pass for the mean, one for the variance about it, one to write. */
@@ -435,10 +434,7 @@ public final class CpuBackend implements Backend {
                 double sum = 0, sq = 0;
                 for (int i = 0; i < bn.n; i++) sum += bn.sum(arrayOf(x), bn.at(x, i, c), row);
                 double mean = sum / bn.m;
-                for (int i = 0; i < bn.n; i++) {
-                    bn.load(arrayOf(x), bn.at(x, i, c), row);
-                    for (double v : row) sq += (v - mean) * (v - mean);
-                }
+                for (int i = 0; i < bn.n; i++) sq += bn.sumSquares(arrayOf(x), bn.at(x, i, c), mean, row);
                 double var = sq / bn.m, invstd = 1 / Math.sqrt(var + eps);
                 bn.normalise(x, out, c, mean, invstd, param(weight, c, 1), param(bias, c, 0), row);
                 set(arrayOf(saveMean), (int) saveMean.offset() + c, mean);
@@ -465,24 +461,23 @@ public final class CpuBackend implements Backend {
     @Override public void batchNormBackward(View grad, View x, View weight, View saveMean, View saveInvStd, double eps, View dx, View dweight, View dbias) {
         BatchNormLoops bn = new BatchNormLoops(x);
         Parallel.forRange(bn.c, x.numel() * 4, (from, to) -> {
-            double[] xr = new double[bn.s], gr = new double[bn.s];
+            double[] xr = new double[bn.s], gr = new double[bn.s], sums = new double[2];
             for (int c = from; c < to; c++) {
                 double mean = param(saveMean, c, 0), invstd = param(saveInvStd, c, 1), sumG = 0, sumGx = 0;
                 for (int i = 0; i < bn.n; i++) {
-                    bn.load(arrayOf(x), bn.at(x, i, c), xr);
-                    bn.load(arrayOf(grad), bn.at(grad, i, c), gr);
-                    for (int j = 0; j < bn.s; j++) { sumG += gr[j]; sumGx += gr[j] * (xr[j] - mean) * invstd; }
+                    bn.gradSums(arrayOf(grad), bn.at(grad, i, c), arrayOf(x), bn.at(x, i, c), mean, sums, xr, gr);
+                    sumG += sums[0];
+                    sumGx += sums[1];
                 }
+                sumGx *= invstd;
                 if (dweight != null) set(arrayOf(dweight), (int) dweight.offset() + c, sumGx);
                 if (dbias != null) set(arrayOf(dbias), (int) dbias.offset() + c, sumG);
                 if (dx == null) continue;
+                // dx = scale·(g − meanG − (x − mean)·invstd·meanGx) = scale·g + k·(x − mean) + shift
                 double scale = param(weight, c, 1) * invstd, meanG = sumG / bn.m, meanGx = sumGx / bn.m;
-                for (int i = 0; i < bn.n; i++) {
-                    bn.load(arrayOf(x), bn.at(x, i, c), xr);
-                    bn.load(arrayOf(grad), bn.at(grad, i, c), gr);
-                    for (int j = 0; j < bn.s; j++) xr[j] = scale * (gr[j] - meanG - (xr[j] - mean) * invstd * meanGx);
-                    bn.store(arrayOf(dx), bn.at(dx, i, c), xr);
-                }
+                double k = -scale * invstd * meanGx, shift = -scale * meanG;
+                for (int i = 0; i < bn.n; i++) bn.affine2(arrayOf(grad), bn.at(grad, i, c), scale, arrayOf(x), bn.at(x, i, c), mean, k, shift,
+                        arrayOf(dx), bn.at(dx, i, c), xr, gr);
             }
         });
     }
@@ -512,16 +507,82 @@ public final class CpuBackend implements Backend {
             else System.arraycopy(row, 0, (double[]) a, off, s);
         }
 
+        // The sums below run four chains: a single chain waits an add's latency (4 cycles) per
+        // element. Float32 rows are read in place (no copy into a double row).
+
         double sum(Object a, int off, double[] row) {
+            double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+            int j = 0;
+            if (a instanceof float[] f) {
+                for (; j + 3 < s; j += 4) { t0 += f[off + j]; t1 += f[off + j + 1]; t2 += f[off + j + 2]; t3 += f[off + j + 3]; }
+                for (; j < s; j++) t0 += f[off + j];
+            } else {
+                double[] d = (double[]) a;
+                for (; j + 3 < s; j += 4) { t0 += d[off + j]; t1 += d[off + j + 1]; t2 += d[off + j + 2]; t3 += d[off + j + 3]; }
+                for (; j < s; j++) t0 += d[off + j];
+            }
+            return (t0 + t1) + (t2 + t3);
+        }
+
+        /** Σ (v − mean)² over one row. */
+        double sumSquares(Object a, int off, double mean, double[] row) {
             load(a, off, row);
-            double t = 0;
-            for (double v : row) t += v;
-            return t;
+            double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+            int j = 0;
+            for (; j + 3 < s; j += 4) {
+                double v0 = row[j] - mean, v1 = row[j + 1] - mean, v2 = row[j + 2] - mean, v3 = row[j + 3] - mean;
+                t0 += v0 * v0; t1 += v1 * v1; t2 += v2 * v2; t3 += v3 * v3;
+            }
+            for (; j < s; j++) { double v = row[j] - mean; t0 += v * v; }
+            return (t0 + t1) + (t2 + t3);
+        }
+
+        /** sums[0] = Σ g, sums[1] = Σ g·(x − mean) over one row of g and x. */
+        void gradSums(Object g, int gOff, Object x, int xOff, double mean, double[] sums, double[] xr, double[] gr) {
+            load(x, xOff, xr);
+            load(g, gOff, gr);
+            double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+            int j = 0;
+            for (; j + 3 < s; j += 4) {
+                a0 += gr[j]; a1 += gr[j + 1]; a2 += gr[j + 2]; a3 += gr[j + 3];
+                b0 += gr[j] * (xr[j] - mean); b1 += gr[j + 1] * (xr[j + 1] - mean);
+                b2 += gr[j + 2] * (xr[j + 2] - mean); b3 += gr[j + 3] * (xr[j + 3] - mean);
+            }
+            for (; j < s; j++) { a0 += gr[j]; b0 += gr[j] * (xr[j] - mean); }
+            sums[0] = (a0 + a1) + (a2 + a3);
+            sums[1] = (b0 + b1) + (b2 + b3);
+        }
+
+        /**
+         * out row = p·u + q·(v − center) + shift (the batch-norm backward's dx), in float for float32
+         * rows; v is centred first so that a large mean does not cancel away float precision.
+         */
+        void affine2(Object u, int uOff, double p, Object v, int vOff, double center, double q, double shift, Object out, int oOff,
+                     double[] ur, double[] vr) {
+            if (u instanceof float[] uf && v instanceof float[] vf && out instanceof float[] of) {
+                // (v − center) = (v − cf) − (center − cf): the float centre's rounding is folded into the shift exactly
+                float pf = (float) p, qf = (float) q, cf = (float) center, sf = (float) (shift - q * (center - cf));
+                for (int j = 0; j < s; j++) of[oOff + j] = uf[uOff + j] * pf + ((vf[vOff + j] - cf) * qf + sf);
+                return;
+            }
+            load(u, uOff, ur);
+            load(v, vOff, vr);
+            for (int j = 0; j < s; j++) ur[j] = p * ur[j] + q * (vr[j] - center) + shift;
+            store(out, oOff, ur);
         }
 
         /** out rows of channel ch = (x − mean)·invstd·w + b. */
         void normalise(View x, View out, int ch, double mean, double invstd, double w, double b, double[] row) {
             double scale = invstd * w, shift = b - mean * scale;
+            if (arrayOf(x) instanceof float[] xf && arrayOf(out) instanceof float[] of) {
+                // centred first, as in affine2
+                float sc = (float) scale, mf = (float) mean, bf = (float) (b - scale * (mean - mf));
+                for (int i = 0; i < n; i++) {
+                    int xi = at(x, i, ch), oi = at(out, i, ch);
+                    for (int j = 0; j < s; j++) of[oi + j] = (xf[xi + j] - mf) * sc + bf;
+                }
+                return;
+            }
             for (int i = 0; i < n; i++) {
                 load(arrayOf(x), at(x, i, ch), row);
                 for (int j = 0; j < s; j++) row[j] = row[j] * scale + shift;
@@ -641,6 +702,12 @@ public final class CpuBackend implements Backend {
         long[] st = x.strides();
         int sn = (int) st[0], sc = (int) st[1], sh = (int) st[2], sw = (int) st[3], xo = (int) x.offset();
         int oo = (int) out.offset(), io = (int) indices.offset(), planes = (int) g.n() * c;
+        if (xf != null && os instanceof float[] of) {
+            Parallel.forRange(planes, (long) planes * oh * ow * g.kh() * g.kw(), (from, to) -> {
+                for (int p = from; p < to; p++) maxPoolPlane(xf, xo + (p / c) * sn + (p % c) * sc, sh, sw, h, w, g, of, idx, oo + p * oh * ow, io + p * oh * ow);
+            });
+            return;
+        }
         Parallel.forRange(planes, (long) planes * oh * ow * g.kh() * g.kw(), (from, to) -> {
             for (int p = from; p < to; p++) {
                 int base = xo + (p / c) * sn + (p % c) * sc;
@@ -666,11 +733,51 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /**
+     * One float32 plane of maxPool2d: the window's valid rows and columns are found once per output
+     * row and column, so the inner loop only compares (the generic loop tests bounds and converts
+     * to double per element).
+     */
+    private static void maxPoolPlane(float[] x, int base, int sh, int sw, int h, int w, ConvGeometry g, float[] out, long[] idx, int o, int io) {
+        int oh = (int) g.outH(), ow = (int) g.outW(), kh = g.kh(), kw = g.kw(), dh = g.dh(), dw = g.dw();
+        for (int oi = 0; oi < oh; oi++) {
+            int h0 = oi * g.sh() - g.ph();
+            int kiLo = Math.max(0, -Math.floorDiv(h0, dh)), kiHi = Math.min(kh, Math.floorDiv(h - 1 - h0, dh) + 1);
+            for (int oj = 0; oj < ow; oj++) {
+                int w0 = oj * g.sw() - g.pw();
+                float best = Float.NEGATIVE_INFINITY;
+                int bestAt = -1;
+                for (int ki = kiLo; ki < kiHi; ki++) {
+                    int hi = h0 + ki * dh, row = base + hi * sh;
+                    for (int kj = 0; kj < kw; kj++) {
+                        int wi = w0 + kj * dw;
+                        if (wi < 0 || wi >= w) continue;
+                        float v = x[row + wi * sw];
+                        if (bestAt < 0 || v > best || (v != v && best == best)) { best = v; bestAt = hi * w + wi; }   // NaN wins
+                    }
+                }
+                out[o + oi * ow + oj] = best;
+                idx[io + oi * ow + oj] = bestAt;
+            }
+        }
+    }
+
     @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
         Object gs = arrayOf(grad), ds = arrayOf(dx);
         long[] idx = (long[]) arrayOf(indices);
         int hw = (int) (g.h() * g.w()), l = (int) (g.outH() * g.outW()), planes = (int) (g.n() * g.c());
         int go = (int) grad.offset(), io = (int) indices.offset(), dox = (int) dx.offset();
+        if (gs instanceof float[] gf && ds instanceof float[] df) {
+            // dx is contiguous: each plane is zeroed by the thread that scatters into it (warm in cache).
+            Parallel.forRange(planes, (long) planes * (l + hw), (from, to) -> {
+                java.util.Arrays.fill(df, dox + from * hw, dox + to * hw, 0f);
+                for (int p = from; p < to; p++) {
+                    int d = dox + p * hw, gi = go + p * l, ii = io + p * l;
+                    for (int i = 0; i < l; i++) df[d + (int) idx[ii + i]] += gf[gi + i];
+                }
+            });
+            return;
+        }
         fill(dx, 0);
         Parallel.forRange(planes, (long) planes * l, (from, to) -> {
             for (int p = from; p < to; p++)

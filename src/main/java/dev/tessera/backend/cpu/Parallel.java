@@ -14,6 +14,12 @@ public final class Parallel {
 
     private static volatile int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, Runtime.getRuntime().availableProcessors()));
+    /**
+     * Set while the calling thread runs its own chunk: a loop nested in a body (a GEMM inside a
+     * convolution's task) then runs inline there too, as it already does on the pool's workers,
+     * instead of queueing behind the busy workers and waiting.
+     */
+    private static final ThreadLocal<boolean[]> IN_BODY = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private Parallel() {}
 
@@ -36,7 +42,8 @@ public final class Parallel {
      */
     public static void forRange(int n, long totalWork, RangeBody body) {
         int t = threads;
-        if (t <= 1 || n <= 1 || totalWork < MIN_PARALLEL_WORK || java.util.concurrent.ForkJoinTask.inForkJoinPool()) {
+        boolean[] inBody = IN_BODY.get();
+        if (t <= 1 || n <= 1 || totalWork < MIN_PARALLEL_WORK || inBody[0] || java.util.concurrent.ForkJoinTask.inForkJoinPool()) {
             body.run(0, n);
             return;
         }
@@ -47,7 +54,12 @@ public final class Parallel {
             tasks[c - 1] = new RecursiveAction() { @Override protected void compute() { body.run(from, to); } };
             POOL.execute(tasks[c - 1]);
         }
-        body.run(0, (int) ((long) n / chunks));
+        inBody[0] = true;
+        try {
+            body.run(0, (int) ((long) n / chunks));
+        } finally {
+            inBody[0] = false;
+        }
         for (RecursiveAction task : tasks) task.join();
     }
 }

@@ -32,7 +32,8 @@ public final class F {
                     + " and " + weight.size(1) + "x" + weight.size(0) + ")");
         Tensor y = x.matmul(weight.t());
         if (bias == null) return y;
-        return x.dim() == 2 ? Autograd.relabel(y.add(bias), "AddmmBackward0") : y.add(bias);
+        // PyTorch's node names: addmm for a matrix, addmm then view for more dims, add for a vector.
+        return x.dim() == 1 ? y.add(bias) : Autograd.relabel(y.add(bias), x.dim() == 2 ? "AddmmBackward0" : "ViewBackward0");
     }
 
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int stride, int padding, int dilation, int groups) {
@@ -128,7 +129,7 @@ public final class F {
         Tensor tgt = target.reshape(-1).contiguous();
         Tensor perItem = dev.tessera.ops.Creation.empty(new long[] {tgt.numel()}, logp.dtype(), logp.device());
         long bad = logp.backend().nll(flat.raw(), tgt.raw(), ignoreIndex, smoothing, perItem.raw());
-        if (bad != dev.tessera.backend.Backend.NO_BAD_TARGET) throw new TesseraException("Target " + bad + " is out of bounds.");
+        if (bad != dev.tessera.backend.Backend.NO_BAD_TARGET) throw new dev.tessera.TesseraIndexException("Target " + bad + " is out of bounds.");
         Autograd.record(perItem, "NllLossBackward0", new Tensor[] {flat}, g -> {
             Tensor d = dev.tessera.ops.Creation.empty(flat.shape().toArray(), g.dtype(), g.device());
             g.backend().nllBackward(g.contiguous().raw(), tgt.raw(), ignoreIndex, smoothing, d.raw());
@@ -180,4 +181,7 @@ public final class F {
     }
 
     public static Tensor cosineSimilarity(Tensor x1, Tensor x2) { return cosineSimilarity(x1, x2, 1, 1e-8); }
+
+    /** Cosine similarity along dim with PyTorch's default eps = 1e-8. */
+    public static Tensor cosineSimilarity(Tensor x1, Tensor x2, int dim) { return cosineSimilarity(x1, x2, dim, 1e-8); }
 }
