@@ -8,8 +8,8 @@
  *
  * <p>Optional at run time: {@code jdk.incubator.vector} (add it with {@code --add-modules
  * jdk.incubator.vector} for the fast float32 GEMM; without it a portable kernel runs and Tessera says so
- * once on standard error), {@code info.picocli} and {@code java.desktop} (the command line and its
- * training chart, which the executable jar carries). JCuda's jars are automatic modules ({@code jcuda},
+ * once on standard error), {@code info.picocli}, {@code org.knowm.xchart} and {@code java.desktop} (the
+ * command line and its training chart, which the executable jar carries). JCuda's jars are automatic modules ({@code jcuda},
  * {@code jcublas}, {@code jcudnn}); their natives jars belong on the class path, not the module path
  * (each holds a resource folder {@code lib}, which would be a split package between automatic modules).
  */
@@ -20,6 +20,7 @@ module dev.tessera {
     requires static jdk.incubator.vector;
     requires static info.picocli;
     requires static java.desktop;
+    requires static org.knowm.xchart;
 
     exports dev.tessera;
     exports dev.tessera.autograd;
