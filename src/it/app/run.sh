@@ -5,7 +5,8 @@
 # image without jdk.incubator.vector.
 # Where the build made the CUDA host emulator (target/cuda-emu: nvcc and g++ were there), the app also
 # trains on cuda:0 through the module path, on an emulated CUDA 12 host and on a CUDA 13 one (shims).
-#   run.sh JAVA_HOME [JDK25_HOME [LAUNCHER [CUDA_EMU]]]   (an empty or missing one: that part is skipped, with a message)
+# The README's application ("Tessera as a dependency") is compiled and run too, on the class path.
+#   run.sh JAVA_HOME [JDK25_HOME [LAUNCHER [CUDA_EMU [README]]]]   (an empty or missing one: that part is skipped, with a message)
 # Fails on the first run whose output is not what it must be.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -52,6 +53,20 @@ for jdk in "${jdks[@]}"; do
     -m dev.tessera/dev.tessera.cli.Tessera info 2>&1)
   expect "Java $v, module path, tessera info" "$out" '^cpu gemm: +Vector API fast path' '^cuda: '
   echo "$out" | sed -n 's/^cuda: */[app]   cuda on the module path: /p'
+
+  readme=${5:-}
+  if [[ -n $readme && -f $readme ]]; then
+    dir=target/readme-$v
+    rm -rf "$dir" && mkdir -p "$dir/src/app" "$dir/run"
+    # The first java block after the section's heading, as pasted.
+    awk '/^## Tessera as a dependency$/ { s = 1 } s && /^```java$/ { j = 1; next } j && /^```$/ { exit } j' "$readme" > "$dir/src/app/App.java"
+    "$jdk/bin/javac" --release 17 -d "$dir/classes" -cp 'target/deps/*' "$dir/src/app/App.java"
+    out=$(cd "$dir/run" && "$jdk/bin/java" --add-modules jdk.incubator.vector -cp "../classes:../../deps/*" app.App 2>&1)
+    expect "Java $v, the README's application" "$out" '^0 [0-9.]+$' '^500 (0\.00[0-9]+|[0-9.]+E-[0-9]+)$'
+    [[ -s $dir/run/model.safetensors ]] || fail "the README's application wrote no model.safetensors" "$out"
+  else
+    echo "[app] SKIPPED the README's application: no README at '$readme'"
+  fi
 
   emu=${4:-}
   if [[ -n $emu && -f $emu/driver/libcuda.so.1 ]]; then
