@@ -1,7 +1,7 @@
 // binary_<op>_<dt>: one functor per BinaryOp, as Scalar.binary defines it (CPU backend).
-// Broadcasting arrives as stride 0 in Strides. INT64 add/sub/mul/max/min/comparisons are exact
-// integer arithmetic (the CPU's double path agrees up to 2^53); INT64 div and pow go through
-// double like the CPU, so 7 / 2 is 3 and x / 0 saturates.
+// Broadcasting arrives as stride 0 in Strides. INT64 arithmetic is exact 64-bit integer arithmetic,
+// as on the CPU (pow by squaring); INT64 div is not reachable from the Tensor API (true division
+// promotes to float) and goes through double.
 #include "common.cuh"
 
 struct Add { template <class T> __device__ T operator()(T a, T b) const { return a + b; } };
@@ -15,7 +15,13 @@ struct Div {
 struct Pow {
     __device__ float operator()(float a, float b) const { return powf(a, b); }
     __device__ double operator()(double a, double b) const { return pow(a, b); }
-    __device__ long long operator()(long long a, long long b) const { return Cast<long long>()(pow(double(a), double(b))); }
+    // INT64 by squaring, exact (wrapping on overflow); negative exponents as PyTorch's integer pow: 1, ±1 or 0
+    __device__ long long operator()(long long a, long long b) const {
+        if (b < 0) return a == 1 ? 1 : a == -1 ? ((b & 1) ? -1 : 1) : 0;
+        unsigned long long result = 1, base = (unsigned long long) a;   // unsigned: wrapping is defined
+        for (; b > 0; b >>= 1, base *= base) if (b & 1) result *= base;
+        return (long long) result;
+    }
 };
 // NaN propagates (torch.maximum), unlike fmax, which returns the other operand.
 struct Maximum { template <class T> __device__ T operator()(T a, T b) const { return isNaN(a) ? a : isNaN(b) ? b : a > b ? a : b; } };

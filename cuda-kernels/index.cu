@@ -9,7 +9,7 @@ template <class T>
 __device__ void indexSelect(const T* table, const long long* index, T* out, long long m, long long d, long long rows, int* bad) {
     for (long long i = gridStart(); i < m * d; i += gridStep()) {
         long long row = index[i / d];
-        if (row < 0 || row >= rows) { *bad = 1; out[i] = T(0); continue; }
+        if (row < 0 || row >= rows) { atomicExch(bad, 1); out[i] = T(0); continue; }   // atomic: many threads may find a bad index
         out[i] = table[row * d + i % d];
     }
 }

@@ -50,7 +50,9 @@ template <class Op, class T>
 __device__ void reduce(const T* x, typename Op::Out* out, long long outer, long long inner, long long strideOuter, long long strideInner,
                        long long per) {
     Op op;
-    long long slices = (inner + per - 1) / per;
+    // An empty row (inner = 0, e.g. zeros(3, 0).sum(1)) is one empty slice: the fold's identity
+    // (0 for SUM; MAX/MIN/ARGMAX callers reject empty dims). per = 0 would divide by zero.
+    long long slices = inner == 0 ? 1 : (inner + per - 1) / per;
     for (long long b = blockIdx.x; b < outer * slices; b += gridDim.x) {   // uniform per block: the barriers inside blockReduce are safe
         long long r = b / slices, begin = (b % slices) * per, end = begin + per < inner ? begin + per : inner;
         const T* row = x + r * strideOuter;

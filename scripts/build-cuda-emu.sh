@@ -59,7 +59,7 @@ fi
 
 # One registration file per kernel family: the .cu compiled as host C++ (emu.h first), then a
 # table of its extern "C" kernels. A file that synchronises threads runs its blocks as fibers.
-for cu in cuda-kernels/*.cu; do
+for cu in cuda-kernels/*.cu "$SRC"/mutants/*.cu; do   # mutants/: seeded races, test-only (RaceDetectorTest)
   family=$(basename "$cu" .cu)
   barriers=false
   grep -qE '__syncthreads|blockReduce' "$cu" && barriers=true
@@ -74,14 +74,18 @@ for cu in cuda-kernels/*.cu; do
 done
 
 FLAGS=(-O2 -g0 -fPIC -std=c++17 -fno-strict-aliasing -fcf-protection=none -Wno-unknown-pragmas -I"$SRC" -I"$PWD/cuda-kernels")
+# The kernel files get -fsanitize=thread: the compiler then calls __tsan_read/__tsan_write before
+# each memory access, which driver.cpp's race detector implements (no TSan runtime is linked).
 objs=()
 for f in "$SRC/driver.cpp" "$WORK"/kernels_*.cpp; do
   o="$WORK/$(basename "$f" .cpp).o"
-  g++ "${FLAGS[@]}" -c "$f" -o "$o"
+  if [[ $f == */driver.cpp ]]; then g++ "${FLAGS[@]}" -c "$f" -o "$o"; else g++ "${FLAGS[@]}" -fsanitize=thread -c "$f" -o "$o"; fi
   objs+=("$o")
 done
 gcc -O2 -fPIC -c "$WORK/driver-stubs.c" -o "$WORK/driver-stubs.o"
 g++ -shared -o "$OUT/driver/libcuda.so.1" "${objs[@]}" "$WORK/driver-stubs.o" -Wl,-soname,libcuda.so.1 -Wl,-z,noexecstack
+missing=$(nm -D --undefined-only "$OUT/driver/libcuda.so.1" | awk '{print $2}' | grep '^__tsan_' || true)
+[[ -z $missing ]] || { echo "[cuda-emu] ERROR: the race detector in driver.cpp lacks: $missing" >&2; exit 1; }
 
 # JCublas2 imports every symbol at version libcublas.so.12; the CUDA 13 library has its own node.
 gcc -O2 -fPIC -c "$WORK/cublas-stubs.c" -o "$WORK/cublas-stubs.o"

@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
@@ -73,6 +74,147 @@ CUresult fail(CUresult code, const char* what) {
 
 bool deviceRange(CUdeviceptr p, size_t n) { return n == 0 || inside(allocations, (uintptr_t)p, n); }
 
+// ---- the race detector (compute-sanitizer's racecheck, for every address) ----
+//
+// The kernel files are compiled with -fsanitize=thread, which makes the compiler call
+// __tsan_readN/__tsan_writeN before every memory access; there is no TSan runtime: the functions
+// below are the emulator's own. Within one launch, an access by GPU thread (block, thread) in
+// barrier phase p conflicts with an earlier one by another thread unless both are in the same block
+// and the earlier one came in an earlier phase (a __syncthreads lies between them); blocks are never
+// ordered within a launch. A write that conflicts with a write or a read, or a read that conflicts
+// with a write, is a race: the launch fails, naming the kernel, the address and both threads.
+// Atomics (emu.h) are not instrumented. Addresses on the threads' stacks are private; device
+// memory is tracked for the whole launch, anything else (__shared__ arrays) per block.
+// TESSERA_EMU_RACECHECK=0 switches it off.
+
+unsigned racePhase;
+bool raceActive;
+uintptr_t nativeStackLo, nativeStackHi, fiberStackLo, fiberStackHi, lastDeviceLo, lastDeviceHi;
+uintptr_t params[64];   // the launch's argument slots (the largest argument, a Strides struct, is 336 bytes)
+int paramCount;
+struct Access { int thread = -1; unsigned block = 0, phase = 0; };
+struct Cell { Access write, read; bool manyReaders = false; };
+
+/**
+ * Address -> Cell, open addressing with linear probing; a generation number per slot makes clear()
+ * O(1) (a slot of an older generation is empty). No allocation per access, unlike a node map.
+ */
+class Cells {
+    struct Slot { uintptr_t key; unsigned gen; Cell cell; };
+    std::vector<Slot> slots = std::vector<Slot>(1 << 16);
+    unsigned gen = 1;
+    size_t count = 0;
+    static size_t hash(uintptr_t k) { return (size_t) ((k >> 2) * 0x9E3779B97F4A7C15ull >> 20); }
+    void grow() {
+        std::vector<Slot> old = std::move(slots);
+        slots.assign(old.size() * 2, Slot{});
+        count = 0;
+        for (Slot& s : old) if (s.gen == gen) (*this)[s.key] = s.cell;
+    }
+public:
+    void clear() { gen++; count = 0; }
+    Cell& operator[](uintptr_t key) {
+        if (2 * (count + 1) > slots.size()) grow();
+        size_t mask = slots.size() - 1;
+        for (size_t i = hash(key) & mask;; i = (i + 1) & mask) {
+            Slot& s = slots[i];
+            if (s.gen != gen) { s = Slot{key, gen, Cell{}}; count++; return s.cell; }
+            if (s.key == key) return s.cell;
+        }
+    }
+};
+Cells launchCells, blockCells;
+std::string raceReport;
+
+bool raceCheckEnabled() {
+    static const bool on = !(getenv("TESSERA_EMU_RACECHECK") && strcmp(getenv("TESSERA_EMU_RACECHECK"), "0") == 0);
+    return on;
+}
+
+bool unordered(const Access& a) {
+    if (a.thread < 0) return false;
+    if (a.block == emu_blockIdx.x && a.thread == (int) emu_threadIdx.x) return false;   // the same thread
+    return a.block != emu_blockIdx.x || a.phase == racePhase;
+}
+
+std::string describe(const char* what, uintptr_t p, const Access& other) {
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s at %#lx: thread (%u, %u) and thread (%u, %d), %s", what, (unsigned long) p, emu_blockIdx.x,
+             emu_threadIdx.x, other.block, other.thread, other.block == emu_blockIdx.x ? "with no __syncthreads between them" : "in different blocks");
+    return buf;
+}
+
+void onAccess(uintptr_t p, bool write) {
+    if (!raceActive || !raceReport.empty()) return;
+    if ((p >= fiberStackLo && p < fiberStackHi) || (p >= nativeStackLo && p < nativeStackHi)) return;
+    bool device = p >= lastDeviceLo && p < lastDeviceHi;
+    if (!device) {
+        auto it = allocations.upper_bound(p);
+        if (it != allocations.begin() && p < (--it)->first + it->second) {
+            device = true;
+            lastDeviceLo = it->first;
+            lastDeviceHi = it->first + it->second;
+        } else {
+            for (int i = 0; i < paramCount; i++) if (p - params[i] < 512) return;   // an argument slot: read by every thread
+        }
+    }
+    Cell& c = (device ? launchCells : blockCells)[p];
+    Access now{(int) emu_threadIdx.x, emu_blockIdx.x, racePhase};
+    if (unordered(c.write)) { raceReport = describe(write ? "write after write" : "read after write", p, c.write); return; }
+    if (write) {
+        if (unordered(c.read) || (c.manyReaders && (c.read.block != now.block || c.read.phase == now.phase))) {
+            raceReport = describe("write after read", p, c.read);
+            return;
+        }
+        c.write = now;
+    } else if (c.read.thread >= 0 && c.read.block == now.block && c.read.phase == now.phase) {
+        if (c.read.thread != now.thread) c.manyReaders = true;
+    } else {
+        c.read = now;
+        c.manyReaders = false;
+    }
+}
+
+/** params: the launch's argument slots, read by every thread (not GPU memory: never a race). */
+void raceLaunchStart(void** launchParams, int arity) {
+    raceActive = raceCheckEnabled();
+    if (!raceActive) return;
+    raceReport.clear();
+    launchCells.clear();
+    paramCount = arity < 64 ? arity : 64;
+    for (int i = 0; i < paramCount; i++) params[i] = (uintptr_t) launchParams[i];
+    lastDeviceLo = lastDeviceHi = 0;
+    pthread_attr_t attr;
+    void* lo;
+    size_t size;
+    if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+        pthread_attr_getstack(&attr, &lo, &size);
+        pthread_attr_destroy(&attr);
+        nativeStackLo = (uintptr_t) lo;
+        nativeStackHi = nativeStackLo + size;
+    }
+}
+
+void raceBlockStart() { blockCells.clear(); racePhase = 0; }
+
+} // namespace
+
+extern "C" {
+void __tsan_init(void) {}
+void __tsan_func_entry(void*) {}
+void __tsan_func_exit(void) {}
+#define TS_TSAN_ACCESS(n) \
+    void __tsan_read##n(void* p) { onAccess((uintptr_t) p, false); } \
+    void __tsan_write##n(void* p) { onAccess((uintptr_t) p, true); } \
+    void __tsan_unaligned_read##n(void* p) { onAccess((uintptr_t) p, false); } \
+    void __tsan_unaligned_write##n(void* p) { onAccess((uintptr_t) p, true); }
+TS_TSAN_ACCESS(1) TS_TSAN_ACCESS(2) TS_TSAN_ACCESS(4) TS_TSAN_ACCESS(8) TS_TSAN_ACCESS(16)
+void __tsan_read_range(void* p, unsigned long) { onAccess((uintptr_t) p, false); }
+void __tsan_write_range(void* p, unsigned long) { onAccess((uintptr_t) p, true); }
+}
+
+namespace {
+
 // ---- fibers: the threads of one block, switching only at __syncthreads ----
 
 const size_t STACK = 16 << 10;   // kernels are shallow; small stacks keep a block's fibers in cache
@@ -121,6 +263,8 @@ bool runBlockInFibers(unsigned n) {
     if (!stacks) {
         stacks = (char*) mmap(nullptr, STACK * TS_EMU_MAX_BLOCK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (stacks == MAP_FAILED) { stacks = nullptr; return false; }
+        fiberStackLo = (uintptr_t) stacks;
+        fiberStackHi = fiberStackLo + STACK * TS_EMU_MAX_BLOCK;
     }
     for (unsigned t = 0; t < n; t++) {
         uintptr_t* sp = (uintptr_t*) (stacks + (t + 1) * STACK);   // 16-byte aligned top
@@ -133,7 +277,7 @@ bool runBlockInFibers(unsigned n) {
     static unsigned order[TS_EMU_MAX_BLOCK];
     static unsigned long long rng = 0x9E3779B97F4A7C15ull;   // fixed seed: every run interleaves alike
     for (unsigned t = 0; t < n; t++) order[t] = t;
-    for (;;) {
+    for (;; racePhase++) {
         // A new random order between each pair of barriers: a missing __syncthreads then shows up
         // as a read of a slot another thread has not written yet, or a write over one it has not read yet.
         for (unsigned i = n - 1; i > 0; i--) {
@@ -381,10 +525,12 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
     runningParams = params;
     emu_gridDim = {gx, 1, 1};
     emu_blockDim = {bx, 1, 1};
-    for (unsigned b = 0; b < gx; b++) {
+    raceLaunchStart(params, k->arity);
+    for (unsigned b = 0; b < gx && raceReport.empty(); b++) {
         emu_blockIdx = {b, 0, 0};
+        raceBlockStart();
         if (k->barriers) {
-            if (!runBlockInFibers(bx)) { running = nullptr; return LAUNCH_FAILED; }
+            if (!runBlockInFibers(bx)) { running = nullptr; raceActive = false; return LAUNCH_FAILED; }
         } else {
             for (unsigned t = 0; t < bx; t++) {
                 emu_threadIdx = {t, 0, 0};
@@ -393,6 +539,11 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
         }
     }
     running = nullptr;
+    raceActive = false;
+    if (!raceReport.empty()) {
+        fprintf(stderr, "[cuda-emu] race in %s: %s\n", k->name, raceReport.c_str());
+        return LAUNCH_FAILED;
+    }
     return OK;
 }
 

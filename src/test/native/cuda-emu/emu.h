@@ -20,8 +20,14 @@
 #define __syncthreads emu_syncthreads
 
 // Threads of a block are fibers that switch only at barriers, so a read-modify-write is atomic.
-template <class T> inline T atomicAdd(T* p, T v) { T old = *p; *p = old + v; return old; }
-template <class T> inline T atomicCAS(T* p, T expected, T desired) { T old = *p; if (old == expected) *p = desired; return old; }
+// Not instrumented: the race detector (driver.cpp) must not count atomics as racing accesses.
+template <class T> __attribute__((no_sanitize_thread)) inline T atomicAdd(T* p, T v) { T old = *p; *p = old + v; return old; }
+template <class T> __attribute__((no_sanitize_thread)) inline T atomicExch(T* p, T v) { T old = *p; *p = v; return old; }
+template <class T> __attribute__((no_sanitize_thread)) inline T atomicCAS(T* p, T expected, T desired) {
+    T old = *p;
+    if (old == expected) *p = desired;
+    return old;
+}
 
 inline float rsqrt(float x) { return 1.0f / sqrtf(x); }
 inline double rsqrt(double x) { return 1.0 / sqrt(x); }

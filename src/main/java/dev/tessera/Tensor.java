@@ -142,12 +142,13 @@ public class Tensor implements AutoCloseable {
         return toDoubleArray()[0];
     }
 
-    public float[] toFloatArray() { return (float[]) hostCopy(DType.FLOAT32); }
-    public double[] toDoubleArray() { return (double[]) hostCopy(DType.FLOAT64); }
-    public long[] toLongArray() { return (long[]) hostCopy(DType.INT64); }
-    public boolean[] toBooleanArray() { return (boolean[]) hostCopy(DType.BOOL); }
+    public float[] toFloatArray() { return (float[]) hostCopy("toFloatArray", DType.FLOAT32); }
+    public double[] toDoubleArray() { return (double[]) hostCopy("toDoubleArray", DType.FLOAT64); }
+    public long[] toLongArray() { return (long[]) hostCopy("toLongArray", DType.INT64); }
+    public boolean[] toBooleanArray() { return (boolean[]) hostCopy("toBooleanArray", DType.BOOL); }
 
-    private Object hostCopy(DType as) {
+    private Object hostCopy(String op, DType as) {
+        Creation.checkFitsHostArray(op, this);
         Tensor t = dtype() == as ? this : Creation.convert(this, as);
         return t.backend().toHost(t.raw());
     }

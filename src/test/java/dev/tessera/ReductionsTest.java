@@ -336,4 +336,27 @@ class ReductionsTest {
         x.min(0, true).sum().backward();
         assertClose(x.grad(), new double[] {0, 0, 0, 1, 1, 1}, new long[] {2, 3}, 0, 0);
     }
+
+    /** Empty dims as PyTorch 1.13: sum 0, mean and var NaN, max/argmax over an empty dim an error, an empty gradient summed to shape. */
+    @Test void zeroSizeDimensions() {
+        assertClose(Tensor.zeros(3, 0).sum(1), new double[] {0, 0, 0}, new long[] {3}, 0, 0);   // torch.zeros(3, 0).sum(1): tensor([0., 0., 0.])
+        assertClose(Tensor.zeros(0).sum(), new double[] {0}, new long[0], 0, 0);
+        assertArrayEquals(new double[] {Double.NaN, Double.NaN, Double.NaN}, Tensor.zeros(3, 0).mean(1).toDoubleArray());   // tensor([nan, nan, nan])
+        assertArrayEquals(new double[] {Double.NaN}, Tensor.zeros(0).mean().toDoubleArray());
+        assertArrayEquals(new double[] {Double.NaN, Double.NaN, Double.NaN}, Tensor.zeros(3, 0).var(1).toDoubleArray());
+        assertEquals(0, Tensor.zeros(0, 3).max(1).numel());
+        assertThrowsWith(TesseraException.class, "max(): Expected reduction dim 1 to have non-zero size.", () -> Tensor.zeros(3, 0).max(1));
+        assertThrowsWith(TesseraException.class, "argmax(): Expected reduction dim 1 to have non-zero size.", () -> Tensor.zeros(3, 0).argmax(1));
+        Tensor x = Tensor.zeros(1, 0).requiresGrad(true);
+        x.add(Tensor.zeros(3, 0)).sum().backward();   // the broadcast gradient is summed over the empty dim
+        assertArrayEquals(new long[] {1, 0}, x.grad().shape().toArray());
+    }
+
+    /** More elements than a Java array holds (an expanded view needs no memory): a clear error naming the op and the size. */
+    @Test void hostCopiesBeyondJavaArraysFailClearly() {
+        Tensor huge = Tensor.ones(1).expand(3_000_000_000L);
+        assertThrowsWith(TesseraException.class, "toFloatArray: a tensor of 3000000000 elements (shape ", huge::toFloatArray);
+        assertThrowsWith(TesseraException.class, "toLongArray: a tensor of 3000000000 elements", huge::toLongArray);
+        assertEquals(1.0, huge.narrow(0, 5, 1).item());
+    }
 }

@@ -36,7 +36,10 @@ public interface Backend {
     /** out = cond ? a : b; cond BOOL; a, b of out's dtype; all of out's shape. */
     void where(View cond, View a, View b, View out);
 
-    /** out[i] = op over j of x[i, j]; x is a 2-D strided view [outer, inner], out is [outer]. */
+    /**
+     * out[i] = op over j of x[i, j]; x is a 2-D strided view [outer, inner], out is [outer]. inner
+     * may be 0: SUM then gives 0 (callers reject MAX/MIN/ARGMAX/ARGMIN over an empty dim).
+     */
     void reduce(ReduceOp op, View x, View out);
 
     /**

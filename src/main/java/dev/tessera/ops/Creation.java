@@ -118,10 +118,21 @@ public final class Creation {
         return out;
     }
 
+    /** Largest Java array: device tensors beyond it cannot come to the host in one piece (a GPU tensor may be larger). */
+    public static final long MAX_HOST_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /** Throws, naming the op and the size, before a host copy that no Java array could hold. */
+    public static void checkFitsHostArray(String op, Tensor t) {
+        if (t.numel() > MAX_HOST_ELEMENTS)
+            throw new TesseraException(op + ": a tensor of " + t.numel() + " elements (shape " + t.shape() + ") does not fit a Java array "
+                    + "(at most " + MAX_HOST_ELEMENTS + " elements); copy it in parts, e.g. with narrow()");
+    }
+
     /** Copy to another device (host staging for CPU↔device); the gradient flows back to the source device. */
     public static Tensor to(Tensor t, Device device) {
         if (t.device().equals(device)) return t;
         Backend target = Backends.of(device);   // throws "CUDA unavailable: ..." with the reason
+        checkFitsHostArray("to(" + device + ")", t);
         Object host = t.backend().toHost(t.raw());
         long[] shape = t.shape().toArray();
         Tensor out = Tensor.internalWrap(new View(target.fromHost(host), 0, shape, View.contiguousStrides(shape)));

@@ -282,6 +282,7 @@ public final class Elementwise {
         if (tracking && self.isLeaf())
             throw new TesseraException("a leaf Variable that requires grad is being used in an in-place operation. (" + name + ")");
         if (tracking && self.internalBase() != null) throw viewInPlace(name);
+        MemoryOverlap.assertNoInternalOverlap(self);
         // The op reads a copy of self whenever it records a node: what it saves for backward (self in
         // mul_, div_, clamp_) must not be the storage overwritten below (PyTorch saves original_self
         // likewise), and self's new node must not list self as its input.
@@ -312,6 +313,8 @@ public final class Elementwise {
      * optimizer and init case); otherwise through {@link #inPlace} with {@code graphOp}.
      */
     public static Tensor inPlaceBinary(Tensor self, String name, BinaryOp op, Tensor other, UnaryOperator<Tensor> graphOp) {
+        MemoryOverlap.assertNoInternalOverlap(self);
+        MemoryOverlap.assertNoPartialOverlap(self, other);
         boolean direct = !Autograd.needsGrad(self, other) && self.device().equals(other.device()) && self.dtype().isFloatingPoint()
                 && (other.raw().storage() != self.raw().storage() || sameView(self, other));
         if (!direct) return inPlace(self, name, graphOp);
@@ -336,7 +339,7 @@ public final class Elementwise {
 
     public static Tensor fill_(Tensor self, double value) {
         checkInPlaceLeaf(self, "fill_");
-        self.backend().fill(self.raw(), value);
+        self.backend().fill(distinctElements(self.raw()), value);
         self.internalBumpVersion();
         return self;
     }
@@ -346,10 +349,23 @@ public final class Elementwise {
         long[] shape = self.shape().toArray();
         if (!Arrays.equals(broadcastShapes(shape, src.shape().toArray()), shape))
             throw new TesseraException("copy_: source of shape " + src.shape() + " cannot be broadcast to " + self.shape());
+        MemoryOverlap.assertNoInternalOverlap(self);
+        MemoryOverlap.assertNoPartialOverlap(self, src);
         Tensor s = src.device().equals(self.device()) ? src : src.detach().to(self.device());
         self.backend().copy(expandedView(s, shape), self.raw());
         self.internalBumpVersion();
         return self;
+    }
+
+    /**
+     * The view with its stride-0 (expanded) dims cut to size 1: each memory location once. fill_ of
+     * an expanded tensor (allowed, as in PyTorch) then writes each element once instead of having
+     * many GPU threads write one location.
+     */
+    private static View distinctElements(View v) {
+        long[] shape = v.shape().clone();
+        for (int d = 0; d < shape.length; d++) if (v.strides()[d] == 0 && shape[d] > 1) shape[d] = 1;
+        return new View(v.storage(), v.offset(), shape, v.strides());
     }
 
     /** fill_ and copy_ are not recorded in the graph, so they refuse any tensor the graph tracks. */

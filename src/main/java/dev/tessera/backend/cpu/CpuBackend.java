@@ -136,6 +136,10 @@ public final class CpuBackend implements Backend {
             it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) ob[o + j * so] = Scalar.compare(op, al[i + j * sa], bl[k + j * sb]); });
             return;
         }
+        if (as instanceof long[] al && bs instanceof long[] bl && os instanceof long[] ol) {   // exact beyond 2^53
+            it.forEachRow((o, i, k, len) -> { for (int j = 0; j < len; j++) ol[o + j * so] = Scalar.binaryLong(op, al[i + j * sa], bl[k + j * sb]); });
+            return;
+        }
         it.forEachRow((o, i, k, len) -> {
             for (int j = 0; j < len; j++) set(os, o + j * so, Scalar.binary(op, get(as, i + j * sa), get(bs, k + j * sb)));
         });
@@ -152,6 +156,12 @@ public final class CpuBackend implements Backend {
         if (as instanceof float[] af && bs instanceof float[] bf && os instanceof float[] of) {
             it.forEachRow((o, i, k, len) -> {
                 for (int j = 0; j < len; j++) { int oi = o + j * so; of[oi] = cc[oi - base] ? af[i + j * sa] : bf[k + j * sb]; }
+            });
+            return;
+        }
+        if (as instanceof long[] al && bs instanceof long[] bl && os instanceof long[] ol) {   // exact beyond 2^53
+            it.forEachRow((o, i, k, len) -> {
+                for (int j = 0; j < len; j++) { int oi = o + j * so; ol[oi] = cc[oi - base] ? al[i + j * sa] : bl[k + j * sb]; }
             });
             return;
         }
@@ -173,6 +183,19 @@ public final class CpuBackend implements Backend {
         Parallel.forRange(outer, (long) outer * inner, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int base = xo + r * so;
+                if (xs instanceof long[] xl) {   // INT64 exactly, beyond 2^53 (a SUM of BOOL is INT64 too, through the double path)
+                    long best = inner == 0 ? 0 : xl[base];
+                    int bestIdx = 0;
+                    for (int j = 0; j < inner; j++) {
+                        long v = xl[base + j * si];
+                        if (op == ReduceOp.SUM) best = j == 0 ? v : best + v;
+                        else if ((op == ReduceOp.MAX || op == ReduceOp.ARGMAX) ? v > best : v < best) { best = v; bestIdx = j; }
+                    }
+                    if (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN) ((long[]) os)[oo + r * sout] = bestIdx;
+                    else if (os instanceof long[] ol) ol[oo + r * sout] = best;
+                    else set(os, oo + r * sout, best);
+                    continue;
+                }
                 double result;
                 if (op == ReduceOp.SUM) {
                     double acc = 0;

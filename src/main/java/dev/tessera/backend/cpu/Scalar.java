@@ -45,6 +45,31 @@ final class Scalar {
         };
     }
 
+    /**
+     * INT64 arithmetic in 64-bit integers, exact over the whole range (wrapping on overflow, as
+     * PyTorch's int64 does). POW by squaring with PyTorch's integer rules for negative exponents:
+     * 1 for base 1, ±1 for base −1, otherwise 0. DIV is not an INT64 op (true division promotes).
+     */
+    static long binaryLong(BinaryOp op, long a, long b) {
+        return switch (op) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case POW -> powLong(a, b);
+            case MAXIMUM -> Math.max(a, b);
+            case MINIMUM -> Math.min(a, b);
+            case RELU_BACKWARD -> b > 0 ? a : 0;
+            case DIV, EQ, NE, GT, GE, LT, LE -> throw new IllegalArgumentException(op + " does not produce INT64 from INT64");
+        };
+    }
+
+    static long powLong(long base, long exp) {
+        if (exp < 0) return base == 1 ? 1 : base == -1 ? ((exp & 1) == 0 ? 1 : -1) : 0;
+        long result = 1;
+        for (long b = base, e = exp; e > 0; e >>= 1, b *= b) if ((e & 1) != 0) result *= b;
+        return result;
+    }
+
     /** Comparisons of INT64 values, exact over the whole range. */
     static boolean compare(BinaryOp op, long a, long b) {
         return switch (op) {

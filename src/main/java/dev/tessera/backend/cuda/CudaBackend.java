@@ -24,6 +24,13 @@ import jcuda.jcublas.cublasOperation;
  * asynchronous copies on that stream through pinned buffers ({@link PinnedStaging}): a copy to the
  * device waits only while its staging buffer is still in use, and a host read only for the work
  * queued before it.
+ *
+ * <p>Threads: any Java threads may use a device at once (say a data-loading thread calling
+ * {@code to("cuda")} beside a training thread). Launches, library calls, host copies and
+ * allocations are serialised per device and run on its one stream in the order they were made; a
+ * view's device address is kept reachable until the call that uses it is queued. Tessera does not
+ * order one thread's ops against another's beyond that: share a tensor across threads only after
+ * the writing thread's ops were issued (as with any Java object).
  */
 public final class CudaBackend implements Backend {
     private final CudaDevice dev;
@@ -93,25 +100,25 @@ public final class CudaBackend implements Backend {
 
     @Override public void copy(View src, View dst) {
         if (dst.numel() == 0) return;
-        dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), at(src), at(dst), Structs.strides(dst.shape(), dst, src));
+        dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), src, dst, Structs.strides(dst.shape(), dst, src));
     }
 
     @Override public void fill(View dst, double value) {
         if (dst.numel() == 0) return;
-        dev.kernels.launch("fill_" + dt(dst.dtype()), dst.numel(), at(dst), Structs.strides(dst.shape(), dst), value);
+        dev.kernels.launch("fill_" + dt(dst.dtype()), dst.numel(), dst, Structs.strides(dst.shape(), dst), value);
     }
 
     private static String lower(Enum<?> op) { return op.name().toLowerCase(Locale.ROOT); }
 
     @Override public void unary(UnaryOp op, View x, View out) {
         if (out.numel() == 0) return;
-        dev.kernels.launch("unary_" + lower(op) + "_" + dt(x.dtype()), out.numel(), at(x), at(out), Structs.strides(out.shape(), out, x));
+        dev.kernels.launch("unary_" + lower(op) + "_" + dt(x.dtype()), out.numel(), x, out, Structs.strides(out.shape(), out, x));
     }
 
     @Override public void binary(BinaryOp op, View a, View b, View out) {
         if (out.numel() == 0) return;
         if (a.dtype() == DType.BOOL) { binaryBool(op, a, b, out); return; }
-        dev.kernels.launch("binary_" + lower(op) + "_" + dt(a.dtype()), out.numel(), at(a), at(b), at(out), Structs.strides(out.shape(), out, a, b));
+        dev.kernels.launch("binary_" + lower(op) + "_" + dt(a.dtype()), out.numel(), a, b, out, Structs.strides(out.shape(), out, a, b));
     }
 
     /**
@@ -132,7 +139,7 @@ public final class CudaBackend implements Backend {
 
     @Override public void where(View cond, View a, View b, View out) {
         if (out.numel() == 0) return;
-        dev.kernels.launch("where_" + dt(out.dtype()), out.numel(), at(cond), at(a), at(b), at(out), Structs.strides(out.shape(), out, cond, a, b));
+        dev.kernels.launch("where_" + dt(out.dtype()), out.numel(), cond, a, b, out, Structs.strides(out.shape(), out, cond, a, b));
     }
 
     // ---- reductions and softmax ----
@@ -149,13 +156,13 @@ public final class CudaBackend implements Backend {
         String name = "reduce_" + lower(op) + "_" + dt(x.dtype());
         boolean split = op != ReduceOp.ARGMAX && op != ReduceOp.ARGMIN && outer < SPREAD_BLOCKS / 4 && inner >= 4 * MIN_SLICE;
         if (!split) {
-            dev.kernels.launchRows(name, outer, at(x), at(out), outer, inner, x.strides()[0], x.strides()[1], inner);
+            dev.kernels.launchRows(name, outer, x, out, outer, inner, x.strides()[0], x.strides()[1], inner);
             return;
         }
         long per = Math.max(MIN_SLICE, -Math.floorDiv(-inner * outer, SPREAD_BLOCKS)), slices = -Math.floorDiv(-inner, per);
         View partial = new View(allocate(out.dtype(), outer * slices), 0, new long[] {outer, slices}, new long[] {slices, 1});
-        dev.kernels.launchRows(name, outer * slices, at(x), at(partial), outer, inner, x.strides()[0], x.strides()[1], per);
-        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(out.dtype()), outer, at(partial), at(out), outer, slices, slices, 1L, slices);
+        dev.kernels.launchRows(name, outer * slices, x, partial, outer, inner, x.strides()[0], x.strides()[1], per);
+        dev.kernels.launchRows("reduce_" + lower(op) + "_" + dt(out.dtype()), outer, partial, out, outer, slices, slices, 1L, slices);
     }
 
     private static final long MIN_SLICE = 2048, SPREAD_BLOCKS = 1024;
@@ -163,14 +170,14 @@ public final class CudaBackend implements Backend {
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0 || n == 0) return;
-        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, at(x), at(out), rows, n);
+        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, x, out, rows, n);
     }
 
     @Override public void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0) return;
-        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, at(x), weight == null ? 0L : at(weight), bias == null ? 0L : at(bias),
-                at(out), at(mean), at(rstd), rows, n, eps);
+        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, x, weight, bias,
+                out, mean, rstd, rows, n, eps);
     }
 
     /** The kernel records the first bad target in a flag that is read back (one 8-byte sync). */
@@ -179,7 +186,7 @@ public final class CudaBackend implements Backend {
         if (rows == 0) return NO_BAD_TARGET;
         CudaStorage bad = (CudaStorage) allocate(DType.INT64, 1);
         dev.staging.toDevice(new long[] {NO_BAD_TARGET}, bad.ptr());
-        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, at(logp), at(target), at(loss), rows, c, ignoreIndex, smoothing, bad.address());
+        dev.kernels.launch("nll_" + dt(logp.dtype()), rows, logp, target, loss, rows, c, ignoreIndex, smoothing, bad);
         long[] first = new long[1];
         dev.staging.toHost(bad.ptr(), first);
         return first[0];
@@ -188,14 +195,14 @@ public final class CudaBackend implements Backend {
     @Override public void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp) {
         long rows = dlogp.shape()[0], c = dlogp.shape()[1];
         if (rows * c == 0) return;
-        dev.kernels.launch("nll_backward_" + dt(dlogp.dtype()), rows * c, at(grad), at(target), at(dlogp), rows, c, ignoreIndex, smoothing);
+        dev.kernels.launch("nll_backward_" + dt(dlogp.dtype()), rows * c, grad, target, dlogp, rows, c, ignoreIndex, smoothing);
     }
 
     @Override public void sgdStep(View p, View g, View buf, double lr, double momentum, double dampening, double weightDecay,
                                   boolean nesterov, boolean first) {
         long n = p.numel();
         if (n == 0) return;
-        dev.kernels.launch("sgd_step_" + dt(p.dtype()), n, at(p), at(g), buf == null ? 0L : at(buf), n,
+        dev.kernels.launch("sgd_step_" + dt(p.dtype()), n, p, g, buf, n,
                 lr, momentum, dampening, weightDecay, nesterov ? 1 : 0, first ? 1 : 0);
     }
 
@@ -203,7 +210,7 @@ public final class CudaBackend implements Backend {
                                    double weightDecay, boolean decoupled, long step) {
         long n = p.numel();
         if (n == 0) return;
-        dev.kernels.launch("adam_step_" + dt(p.dtype()), n, at(p), at(g), at(m), at(v), n,
+        dev.kernels.launch("adam_step_" + dt(p.dtype()), n, p, g, m, v, n,
                 lr, beta1, beta2, eps, weightDecay, decoupled ? 1 : 0, step);
     }
 
@@ -301,23 +308,22 @@ public final class CudaBackend implements Backend {
         Im2colConvolution.backwardWeight(this, grad, x, g, groups, dweight, dbias);
     }
 
-    private static long addr(View v) { return v == null ? 0L : at(v); }
 
     /** Fallback: batch_norm.cu, a block per channel for the statistics, then an elementwise pass. */
     @Override public void batchNorm(View x, View weight, View bias, View runningMean, View runningVar, double factor, double eps,
                                     View out, View saveMean, View saveInvStd) {
         if (viaCudnn(() -> dev.cudnn.batchNorm(this, x, weight, bias, runningMean, runningVar, factor, eps, out, saveMean, saveInvStd))) return;
         long n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
-        dev.kernels.launchRows("batch_norm_stats_" + dt(x.dtype()), c, at(x), at(saveMean), at(saveInvStd), addr(runningMean), addr(runningVar),
+        dev.kernels.launchRows("batch_norm_stats_" + dt(x.dtype()), c, x, saveMean, saveInvStd, runningMean, runningVar,
                 n, c, s, factor, eps);
-        dev.kernels.launch("batch_norm_apply_" + dt(x.dtype()), x.numel(), at(x), at(saveMean), at(saveInvStd), 0, eps,
-                addr(weight), addr(bias), at(out), n, c, s);
+        dev.kernels.launch("batch_norm_apply_" + dt(x.dtype()), x.numel(), x, saveMean, saveInvStd, 0, eps,
+                weight, bias, out, n, c, s);
     }
 
     @Override public void batchNormInference(View x, View weight, View bias, View runningMean, View runningVar, double eps, View out) {
         if (viaCudnn(() -> dev.cudnn.batchNormInference(this, x, weight, bias, runningMean, runningVar, eps, out))) return;
-        dev.kernels.launch("batch_norm_apply_" + dt(x.dtype()), x.numel(), at(x), at(runningMean), at(runningVar), 1, eps,
-                addr(weight), addr(bias), at(out), x.shape()[0], x.shape()[1], x.shape()[2]);
+        dev.kernels.launch("batch_norm_apply_" + dt(x.dtype()), x.numel(), x, runningMean, runningVar, 1, eps,
+                weight, bias, out, x.shape()[0], x.shape()[1], x.shape()[2]);
     }
 
     @Override public void batchNormBackward(View grad, View x, View weight, View saveMean, View saveInvStd, double eps, View dx, View dweight, View dbias) {
@@ -325,11 +331,11 @@ public final class CudaBackend implements Backend {
         long n = x.shape()[0], c = x.shape()[1], s = x.shape()[2];
         CudaStorage sums = (CudaStorage) allocate(x.dtype(), 2 * c);
         try {
-            dev.kernels.launchRows("batch_norm_backward_reduce_" + dt(x.dtype()), c, at(grad), at(x), at(saveMean), at(saveInvStd), sums.address(),
-                    addr(dweight), addr(dbias), n, c, s);
+            dev.kernels.launchRows("batch_norm_backward_reduce_" + dt(x.dtype()), c, grad, x, saveMean, saveInvStd, sums,
+                    dweight, dbias, n, c, s);
             if (dx != null)
-                dev.kernels.launch("batch_norm_backward_apply_" + dt(x.dtype()), x.numel(), at(grad), at(x), at(saveMean), at(saveInvStd), addr(weight),
-                        sums.address(), at(dx), n, c, s);
+                dev.kernels.launch("batch_norm_backward_apply_" + dt(x.dtype()), x.numel(), grad, x, saveMean, saveInvStd, weight,
+                        sums, dx, n, c, s);
         } finally {
             sums.close();   // stream order: the block is reused only by work queued after these kernels
         }
@@ -338,20 +344,20 @@ public final class CudaBackend implements Backend {
     // ---- sliding windows ----
 
     @Override public void im2col(View x, ConvGeometry g, View cols) {
-        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), at(x), at(cols), Structs.conv(g, x.strides(), cols.strides()));
+        dev.kernels.launch("im2col_" + dt(x.dtype()), cols.numel(), x, cols, Structs.conv(g, x.strides(), cols.strides()));
     }
 
     @Override public void col2im(View cols, ConvGeometry g, View out) {
-        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), at(cols), at(out), Structs.conv(g, null, cols.strides()));
+        dev.kernels.launch("col2im_" + dt(out.dtype()), out.numel(), cols, out, Structs.conv(g, null, cols.strides()));
     }
 
     @Override public void maxPool2d(View x, ConvGeometry g, View out, View indices) {
-        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), at(x), at(out), at(indices), Structs.conv(g, x.strides(), null));
+        dev.kernels.launch("maxpool2d_" + dt(x.dtype()), out.numel(), x, out, indices, Structs.conv(g, x.strides(), null));
     }
 
     @Override public void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx) {
         fill(dx, 0);
-        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), at(grad), at(indices), at(dx), Structs.conv(g, null, null));
+        dev.kernels.launch("maxpool2d_backward_" + dt(dx.dtype()), grad.numel(), grad, indices, dx, Structs.conv(g, null, null));
     }
 
     // ---- gather / scatter ----
@@ -362,7 +368,7 @@ public final class CudaBackend implements Backend {
         if (m == 0) return;
         CudaStorage flag = (CudaStorage) allocate(DType.INT64, 1);
         dev.staging.toDevice(new int[] {0}, flag.ptr());   // the kernel's flag is an int
-        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, at(table), at(index), at(out), m, d, rows, flag.address());
+        dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, table, index, out, m, d, rows, flag);
         int[] bad = new int[1];
         dev.staging.toHost(flag.ptr(), bad);
         if (bad[0] != 0) throw new TesseraException("index out of range in self");
@@ -371,16 +377,16 @@ public final class CudaBackend implements Backend {
     @Override public void indexAdd(View src, View index, View out) {
         long m = index.numel(), d = out.shape()[1];
         if (m == 0) return;
-        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, at(src), at(index), at(out), m, d);
+        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, src, index, out, m, d);
     }
 
     // ---- random: counter-based, so a seed gives the same stream on any launch shape ----
 
     @Override public void uniform(View out, double lo, double hi, long seed) {
-        dev.kernels.launch("uniform_" + dt(out.dtype()), out.numel(), at(out), out.numel(), seed, lo, hi);
+        dev.kernels.launch("uniform_" + dt(out.dtype()), out.numel(), out, out.numel(), seed, lo, hi);
     }
 
     @Override public void normal(View out, double mean, double std, long seed) {
-        dev.kernels.launch("normal_" + dt(out.dtype()), out.numel(), at(out), out.numel(), seed, mean, std);
+        dev.kernels.launch("normal_" + dt(out.dtype()), out.numel(), out, out.numel(), seed, mean, std);
     }
 }

@@ -100,8 +100,11 @@ final class Cudnn {
         throw new TesseraException("cuDNN " + versionString(version) + ": " + fn + " failed with status " + name);
     }
 
-    /** Runs a cuDNN path; false (and the reason kept) when cuDNN declined it. */
-    private boolean attempt(Runnable r) {
+    /**
+     * Runs a cuDNN path; false (and the reason kept) when cuDNN declined it. The operands' views stay
+     * reachable until the calls are queued (their raw device addresses are in the calls).
+     */
+    private boolean attempt(Runnable r, View... operands) {
         if (!enabled) return false;
         try {
             dev.makeCurrent();
@@ -110,6 +113,8 @@ final class Cudnn {
         } catch (Declined d) {
             lastDecline = d.getMessage();
             return false;
+        } finally {
+            java.lang.ref.Reference.reachabilityFence(operands);
         }
     }
 
@@ -296,7 +301,7 @@ final class Cudnn {
             } finally {
                 destroy(owned);
             }
-        });
+        }, x, w, bias, out);
     }
 
     boolean conv2dBackwardData(View grad, View w, ConvGeometry g, int groups, View dx) {
@@ -314,7 +319,7 @@ final class Cudnn {
             } finally {
                 destroy(owned);
             }
-        });
+        }, grad, w, dx);
     }
 
     boolean conv2dBackwardWeight(View grad, View x, ConvGeometry g, int groups, View dw, View db) {
@@ -338,7 +343,7 @@ final class Cudnn {
             } finally {
                 destroy(owned);
             }
-        });
+        }, grad, x, dw, db);
     }
 
     // ---- batch norm: [N, C, S] as the 4-D [N, C, S, 1], spatial mode (statistics per channel) ----
@@ -381,7 +386,7 @@ final class Cudnn {
             } finally {
                 destroy(owned);
             }
-        });
+        }, x, w, b, rm, rv, out, saveMean, saveInvStd);
     }
 
     boolean batchNormInference(CudaBackend be, View x, View w, View b, View rm, View rv, double eps, View out) {
@@ -399,7 +404,7 @@ final class Cudnn {
             } finally {
                 destroy(owned);
             }
-        });
+        }, x, w, b, rm, rv, out);
     }
 
     boolean batchNormBackward(CudaBackend be, View grad, View x, View w, View saveMean, View saveInvStd, double eps, View dx, View dw, View db) {
@@ -420,6 +425,6 @@ final class Cudnn {
             } finally {
                 destroy(owned);
             }
-        });
+        }, grad, x, w, saveMean, saveInvStd, dx, dw, db);
     }
 }

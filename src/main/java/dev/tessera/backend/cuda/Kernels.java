@@ -5,7 +5,9 @@ import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
 import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 
 import dev.tessera.TesseraException;
+import dev.tessera.backend.View;
 import java.io.IOException;
+import java.lang.ref.Reference;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -120,7 +122,11 @@ final class Kernels {
         throw new UnsupportedOperationException(name + " has no CUDA implementation (add it to cuda-kernels/, see its README)");
     }
 
-    /** A grid-stride launch over n elements. Arguments: Long (an address or a 64-bit integer), Integer, Double, or byte[] (a struct by value). */
+    /**
+     * A grid-stride launch over n elements. Arguments: a View or CudaStorage (its device address,
+     * kept reachable until the launch is queued), null (a NULL pointer), Long (a 64-bit integer),
+     * Integer, Double, or byte[] (a struct by value).
+     */
     void launch(String name, long n, Object... args) {
         int grid = (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID));
         launchGrid(name, grid, BLOCK, args);
@@ -145,7 +151,10 @@ final class Kernels {
         for (int i = 0; i < args.length; i++) {
             int at = i * SLOT;
             Object a = args[i];
-            if (a instanceof Long l) argBytes.putLong(at, l);
+            if (a instanceof View v) argBytes.putLong(at, CudaBackend.at(v));
+            else if (a instanceof CudaStorage st) argBytes.putLong(at, st.address());
+            else if (a == null) argBytes.putLong(at, 0L);   // an absent optional operand: NULL
+            else if (a instanceof Long l) argBytes.putLong(at, l);
             else if (a instanceof Integer v) argBytes.putInt(at, v);
             else if (a instanceof Double d) argBytes.putDouble(at, d);
             else if (a instanceof byte[] struct) {
@@ -154,5 +163,8 @@ final class Kernels {
             } else throw new IllegalArgumentException(name + ": kernel argument " + i + " of type " + a.getClass().getSimpleName());
         }
         cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, kernelParams[args.length], null);
+        // The views and storages passed hold their blocks until the launch is queued: were one
+        // collected earlier, its Cleaner could hand the block to another thread's allocation first.
+        Reference.reachabilityFence(args);
     }
 }

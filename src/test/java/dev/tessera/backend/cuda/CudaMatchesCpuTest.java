@@ -117,6 +117,84 @@ class CudaMatchesCpuTest {
         assertClose(x64.to(Device.cuda()).argmax(0).cpu(), x64.argmax(0), 0, 0);
     }
 
+    /**
+     * Zero-size dimensions through every op family, forward and backward, against the CPU (whose
+     * results are PyTorch's: sum 0, mean NaN, empty outputs). On a GPU an empty reduction row
+     * divided by zero in reduce.cu; the emulator runs that division on the host, where it traps.
+     */
+    @Test void zeroSizeDimensions() {
+        check(in -> in[0].sum(1).add(in[0].mean(1)), random(3, 0));            // [0, 0, 0] + [nan, nan, nan]
+        check(in -> in[0].sum().add(in[0].mean()), random(0));
+        check(in -> in[0].sum(0).add(in[0].max(1).sum()), random(0, 3));
+        check(in -> in[0].var(1), random(3, 0));
+        check(in -> in[0].add(in[1]).mul(2.0).exp(), random(1, 0), random(3, 0));   // the broadcast gradient is summed over an empty dim
+        check(in -> in[0].mm(in[1]), random(2, 0), random(0, 3));              // k = 0: zeros
+        check(in -> in[0].mm(in[1]), random(0, 4), random(4, 3));
+        check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(3, 0));
+        check(in -> in[0].softmax(1), random(0, 4));
+        check(in -> F.layerNorm(in[0], new long[] {4}, in[1], in[2], 1e-5), random(0, 4), random(4), random(4));
+        check(in -> Conv.conv2d(in[0], in[1], in[2], new int[] {1, 1}, new int[] {0, 0}, new int[] {1, 1}, 1), random(0, 2, 4, 4), random(3, 2, 3, 3), random(3));
+        check(in -> F.maxPool2d(in[0], 2).add(F.avgPool2d(in[0], 2)), random(0, 3, 4, 4));
+        check(in -> F.batchNorm(in[0], in[1], in[2], null, null, false, 0.1, 1e-5), random(0, 2, 3), random(2), random(2).abs());
+        check(in -> F.crossEntropy(in[0], in[1]), random(0, 4), Tensor.of(new long[0], 0));   // mean over no rows: NaN
+        check(in -> Tensor.cat(List.of(in[0], in[1]), 0).relu(), random(0, 3), random(2, 3));
+        exact("argmax over a non-empty dim of an empty tensor", random(0, 3).argmax(1), random(0, 3).to(Device.cuda()).argmax(1));
+        TestUtil.assertThrowsWith(TesseraException.class, "max(): Expected reduction dim 1 to have non-zero size.", () -> random(3, 0).to(Device.cuda()).max(1));
+    }
+
+    /** A device tensor larger than any Java array (an expanded view: no memory) cannot come to the host in one piece: a clear error, before any copy. */
+    @Test void hostCopiesBeyondJavaArraysFailClearly() {
+        Tensor huge = Tensor.ones(1).to(Device.cuda()).expand(3_000_000_000L);
+        TestUtil.assertThrowsWith(TesseraException.class, "toDoubleArray: a tensor of 3000000000 elements", huge::toDoubleArray);
+        TestUtil.assertThrowsWith(TesseraException.class, "to(cpu): a tensor of 3000000000 elements", huge::cpu);
+        assertEquals(1.0, huge.narrow(0, 2_999_999_999L, 1).item());
+    }
+
+    /** The overlap checks refuse on CUDA exactly what they refuse on the CPU (there the writes would race). */
+    @Test void overlappingWritesAreRefused() {
+        dev.tessera.MemoryOverlapTest.checkOn(Device.cuda());
+    }
+
+    /** INT64 arithmetic beyond 2^53, exact as on the CPU (pow by squaring rather than device pow). */
+    @Test void int64ArithmeticIsExact() {
+        dev.tessera.IntegerArithmeticTest.checkOn(Device.cuda());
+    }
+
+    /**
+     * Two Java threads on one device, as a data-loading thread beside a training one: one copies
+     * batches to the device and reduces them while the other trains; both results match the CPU.
+     */
+    @Test void twoThreadsShareTheDevice() throws Exception {
+        float[][] batches = new float[200][];
+        for (int i = 0; i < batches.length; i++) batches[i] = random(512).toFloatArray();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread loader = new Thread(() -> {
+            try {
+                for (float[] b : batches) {
+                    Tensor host = Tensor.of(b, b.length);
+                    assertEquals(host.sum().item(), host.to(Device.cuda()).mul(2.0).sum().item() / 2, 1e-3);
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        loader.start();
+        Tensor.manualSeed(5);
+        Module cpu = new Sequential(new Linear(16, 8), new ReLU(), new Linear(8, 3));
+        Tensor.manualSeed(5);
+        Module gpu = new Sequential(new Linear(16, 8), new ReLU(), new Linear(8, 3)).to("cuda");
+        SGD optCpu = new SGD(cpu.parameters(), 0.1), optGpu = new SGD(gpu.parameters(), 0.1);
+        Tensor x = random(32, 16), y = Tensor.of(new long[32], 32);
+        for (int step = 0; step < 50; step++) {
+            Tensor lc = new CrossEntropyLoss().forward(cpu.forward(x), y), lg = new CrossEntropyLoss().forward(gpu.forward(x.cuda()), y.cuda());
+            optCpu.zeroGrad(); lc.backward(); optCpu.step();
+            optGpu.zeroGrad(); lg.backward(); optGpu.step();
+            assertEquals(lc.item(), lg.item(), 1e-4, "loss at step " + step);
+        }
+        loader.join();
+        if (failure.get() != null) throw new AssertionError("the loading thread failed", failure.get());
+    }
+
     @Test void matmulTransposedBatchedAndBroadcast() {
         check(in -> in[0].mm(in[1]), random(17, 33), random(33, 9));
         check(in -> in[0].t().mm(in[1].t()), random(33, 17), random(9, 33));
