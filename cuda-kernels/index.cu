@@ -6,10 +6,10 @@
 // A bad index sets *bad (the caller turns it into PyTorch's "index out of range in self") and
 // writes 0 rather than reading outside the table: a fault would poison the whole context.
 template <class T>
-__device__ void indexSelect(const T* table, const long long* index, T* out, long long m, long long d, long long rows, int* bad) {
+__device__ void indexSelect(const T* table, const long long* index, T* out, long long m, long long d, long long rows, unsigned long long* bad) {
     for (long long i = gridStart(); i < m * d; i += gridStep()) {
         long long row = index[i / d];
-        if (row < 0 || row >= rows) { atomicExch(bad, 1); out[i] = T(0); continue; }   // atomic: many threads may find a bad index
+        if (row < 0 || row >= rows) { atomicExch(bad, 1ull); out[i] = T(0); continue; }   // atomic: many threads may find a bad index
         out[i] = table[row * d + i % d];
     }
 }
@@ -25,8 +25,8 @@ __device__ void indexAdd(const T* src, const long long* index, T* out, long long
     }
 }
 
-extern "C" __global__ void index_select_f32(const float* table, const long long* index, float* out, long long m, long long d, long long rows, int* bad) { indexSelect(table, index, out, m, d, rows, bad); }
-extern "C" __global__ void index_select_f64(const double* table, const long long* index, double* out, long long m, long long d, long long rows, int* bad) { indexSelect(table, index, out, m, d, rows, bad); }
+extern "C" __global__ void index_select_f32(const float* table, const long long* index, float* out, long long m, long long d, long long rows, unsigned long long* bad) { indexSelect(table, index, out, m, d, rows, bad); }
+extern "C" __global__ void index_select_f64(const double* table, const long long* index, double* out, long long m, long long d, long long rows, unsigned long long* bad) { indexSelect(table, index, out, m, d, rows, bad); }
 extern "C" __global__ void index_add_f32(const float* src, const long long* index, float* out, long long m, long long d) { indexAdd(src, index, out, m, d); }
 extern "C" __global__ void index_add_f64(const double* src, const long long* index, double* out, long long m, long long d) { indexAdd(src, index, out, m, d); }
 

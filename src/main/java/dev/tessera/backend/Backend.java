@@ -55,14 +55,12 @@ public interface Backend {
     /**
      * Negative log-likelihood per row of contiguous log-probabilities logp [rows, C] against INT64
      * targets [rows]: loss[i] = 0 where target = ignoreIndex, else
-     * −((1 − smoothing)·logp[i, t] + smoothing/C·Σ_c logp[i, c]). Returns a target outside [0, C)
-     * that is not ignoreIndex (the first one on the CPU), or {@link #NO_BAD_TARGET}; such a row is
-     * never read out of range.
+     * −((1 − smoothing)·logp[i, t] + smoothing/C·Σ_c logp[i, c]). A target outside [0, C) that is
+     * not ignoreIndex throws {@code TesseraIndexException("Target t is out of bounds.")} — on the CPU
+     * at once, before writing; a device may report it at its next synchronisation point instead (a
+     * host read, synchronize()), never reading such a row out of range.
      */
-    long nll(View logp, View target, long ignoreIndex, double smoothing, View loss);
-
-    /** What {@link #nll} returns when every target is in range or ignored (no class index can be this). */
-    long NO_BAD_TARGET = Long.MIN_VALUE;
+    void nll(View logp, View target, long ignoreIndex, double smoothing, View loss);
 
     /** The gradient of {@link #nll}: dlogp[i, c] = 0 where ignored, else −grad[i]·((1 − smoothing)·[c = t] + smoothing/C). */
     void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp);
@@ -165,8 +163,9 @@ public interface Backend {
     void maxPool2dBackward(View grad, View indices, ConvGeometry g, View dx);
 
     /**
-     * out[i, :] = table[index[i], :]; table [rows, d] contiguous, index INT64 [m] contiguous.
-     * Throws {@code index out of range in self} before writing when an index is outside [0, rows).
+     * out[i, :] = table[index[i], :]; table [rows, d] contiguous, index INT64 [m] contiguous. An index
+     * outside [0, rows) throws {@code TesseraIndexException("index out of range in self")}: on the CPU
+     * before writing; a device may report it at its next synchronisation point instead.
      */
     void indexSelect(View table, View index, View out);
 

@@ -12,7 +12,9 @@ public final class Indexing {
     /**
      * out[..., :] = weight[indices[...], :]; weight [numEmbeddings, dim], indices INT64 of any shape.
      * An index outside [0, numEmbeddings) throws {@code index out of range in self} (a
-     * {@link dev.tessera.TesseraIndexException}, PyTorch's IndexError) before any output is written. Rows at {@code paddingIdx} (if ≥ 0) get no gradient.
+     * {@link dev.tessera.TesseraIndexException}, PyTorch's IndexError): on the CPU before any output is
+     * written, on CUDA at the device's next synchronisation point (a host read, e.g. {@code item()}), as
+     * PyTorch's CUDA kernels report it; {@code TESSERA_CUDA_SYNC_CHECKS=1} reports it at once. Rows at {@code paddingIdx} (if ≥ 0) get no gradient.
      */
     public static Tensor embedding(Tensor indices, Tensor weight, long paddingIdx) {
         if (indices.dtype() != DType.INT64)
@@ -24,15 +26,7 @@ public final class Indexing {
         Tensor flat = indices.contiguous().reshape(-1);
         Tensor table = weight.contiguous();
         Tensor out = Creation.empty(new long[] {flat.numel(), dim}, weight.dtype(), weight.device());
-        try {
-            weight.backend().indexSelect(table.raw(), flat.raw(), out.raw());
-        } catch (TesseraException e) {
-            // The backends report a bad index (CPU at once, CUDA through the kernel's flag, read back
-            // here) with PyTorch's text but as a plain TesseraException; it is PyTorch's IndexError.
-            if ("index out of range in self".equals(e.getMessage()) && !(e instanceof dev.tessera.TesseraIndexException))
-                throw new dev.tessera.TesseraIndexException(e.getMessage(), e);
-            throw e;
-        }
+        weight.backend().indexSelect(table.raw(), flat.raw(), out.raw());   // TesseraIndexException for a bad index (CUDA: at the next sync)
         long[] outShape = Matmul.concat(indices.shape().toArray(), dim);
         Tensor result = out.view(outShape);
         return Autograd.record(result, "EmbeddingBackward0", new Tensor[] {weight}, g -> {

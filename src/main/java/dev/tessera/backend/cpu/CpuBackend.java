@@ -3,6 +3,7 @@ package dev.tessera.backend.cpu;
 import dev.tessera.DType;
 import dev.tessera.Device;
 import dev.tessera.TesseraException;
+import dev.tessera.TesseraIndexException;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
@@ -364,12 +365,12 @@ public final class CpuBackend implements Backend {
 
     // ---- negative log-likelihood ----
 
-    @Override public long nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
+    @Override public void nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
         Object ls = arrayOf(logp), out = arrayOf(loss);
         long[] t = (long[]) arrayOf(target);
         int rows = (int) logp.shape()[0], c = (int) logp.shape()[1], lo = (int) logp.offset(), to = (int) target.offset(), oo = (int) loss.offset();
         for (int i = 0; i < rows; i++)
-            if (t[to + i] != ignoreIndex && (t[to + i] < 0 || t[to + i] >= c)) return t[to + i];
+            if (t[to + i] != ignoreIndex && (t[to + i] < 0 || t[to + i] >= c)) throw new TesseraIndexException("Target " + t[to + i] + " is out of bounds.");
         for (int i = 0; i < rows; i++) {
             long ti = t[to + i];
             if (ti == ignoreIndex) { set(out, oo + i, 0); continue; }
@@ -377,7 +378,6 @@ public final class CpuBackend implements Backend {
             if (smoothing != 0) for (int j = 0; j < c; j++) all += get(ls, lo + i * c + j);
             set(out, oo + i, -((1 - smoothing) * picked + smoothing / c * all));
         }
-        return NO_BAD_TARGET;
     }
 
     @Override public void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp) {
@@ -817,7 +817,7 @@ public final class CpuBackend implements Backend {
         long[] idx = (long[]) arrayOf(index);
         int rows = (int) table.shape()[0], d = (int) table.shape()[1], m = (int) index.numel(), io = (int) index.offset();
         for (int i = 0; i < m; i++)
-            if (idx[io + i] < 0 || idx[io + i] >= rows) throw new TesseraException("index out of range in self");
+            if (idx[io + i] < 0 || idx[io + i] >= rows) throw new TesseraIndexException("index out of range in self");
         Object ts = arrayOf(table), os = arrayOf(out);
         int to = (int) table.offset(), oo = (int) out.offset();
         for (int i = 0; i < m; i++) System.arraycopy(ts, to + (int) idx[io + i] * d, os, oo + i * d, d);

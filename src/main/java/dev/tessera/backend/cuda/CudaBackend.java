@@ -3,6 +3,7 @@ package dev.tessera.backend.cuda;
 import dev.tessera.DType;
 import dev.tessera.Device;
 import dev.tessera.TesseraException;
+import dev.tessera.TesseraIndexException;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
@@ -93,6 +94,7 @@ public final class CudaBackend implements Backend {
             case BOOL -> new boolean[n];
         };
         dev.staging.toHost(ptr(c), out);
+        dev.errors.check();   // a sync point: kernels queued before this read have run
         return out;
     }
 
@@ -180,16 +182,14 @@ public final class CudaBackend implements Backend {
                 out, mean, rstd, rows, n, eps);
     }
 
-    /** The kernel records the first bad target in a flag that is read back (one 8-byte sync). */
-    @Override public long nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
+    /** The kernel records a bad target in a device flag, reported at the next sync point (DeviceErrors): no sync here. */
+    @Override public void nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
         long rows = logp.shape()[0], c = logp.shape()[1];
-        if (rows == 0) return NO_BAD_TARGET;
+        if (rows == 0) return;
         CudaStorage bad = (CudaStorage) allocate(DType.INT64, 1);
-        dev.staging.toDevice(new long[] {NO_BAD_TARGET}, bad.ptr());
+        fill(new View(bad, 0, new long[] {1}, new long[] {1}), Long.MIN_VALUE);   // -2^63: exact as a double
         dev.kernels.launch("nll_" + dt(logp.dtype()), rows, logp, target, loss, rows, c, ignoreIndex, smoothing, bad);
-        long[] first = new long[1];
-        dev.staging.toHost(bad.ptr(), first);
-        return first[0];
+        dev.errors.add(bad, Long.MIN_VALUE, t -> new TesseraIndexException("Target " + t + " is out of bounds."));
     }
 
     @Override public void nllBackward(View grad, View target, long ignoreIndex, double smoothing, View dlogp) {
@@ -362,16 +362,14 @@ public final class CudaBackend implements Backend {
 
     // ---- gather / scatter ----
 
-    /** The kernel flags a bad index instead of faulting; the flag is read back (a sync) and turned into PyTorch's error. */
+    /** The kernel flags a bad index instead of faulting; the flag is reported at the next sync point (DeviceErrors). */
     @Override public void indexSelect(View table, View index, View out) {
         long m = index.numel(), d = table.shape()[1], rows = table.shape()[0];
         if (m == 0) return;
         CudaStorage flag = (CudaStorage) allocate(DType.INT64, 1);
-        dev.staging.toDevice(new int[] {0}, flag.ptr());   // the kernel's flag is an int
+        fill(new View(flag, 0, new long[] {1}, new long[] {1}), 0);
         dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, table, index, out, m, d, rows, flag);
-        int[] bad = new int[1];
-        dev.staging.toHost(flag.ptr(), bad);
-        if (bad[0] != 0) throw new TesseraException("index out of range in self");
+        dev.errors.add(flag, 0, v -> new TesseraIndexException("index out of range in self"));
     }
 
     @Override public void indexAdd(View src, View index, View out) {

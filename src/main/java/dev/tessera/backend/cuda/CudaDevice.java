@@ -33,6 +33,9 @@ final class CudaDevice {
     final CachingAllocator allocator;
     final PinnedStaging staging;
     final Kernels kernels;
+    final DeviceErrors errors = new DeviceErrors(this);
+    /** Times the host waited for this device's stream (a host read or synchronize), for tests of "no sync in a step". */
+    final java.util.concurrent.atomic.AtomicLong hostSyncs = new java.util.concurrent.atomic.AtomicLong();
     /** cuDNN on this device, or null (then {@link #cudnnUnavailable} says why). */
     final Cudnn cudnn;
     final String cudnnUnavailable;
@@ -79,9 +82,12 @@ final class CudaDevice {
         CURRENT.set(this);
     }
 
+    /** Waits for the queued work, then reports the device-side errors it flagged ({@link DeviceErrors}). */
     void synchronize() {
         makeCurrent();
+        hostSyncs.incrementAndGet();
         cuStreamSynchronize(stream);
+        errors.check();
     }
 
     /** Exact FP32 GEMM by default (PyTorch's allow_tf32 = False for matmul); true lets cuBLAS use TF32 tensor cores. */

@@ -83,6 +83,9 @@ public final class CudaRuntime {
         return new long[] {b.cudnnCalls.get(), b.fallbackCalls.get()};
     }
 
+    /** Times the host has waited for cuda:index (host reads, synchronize): what tests of "no sync in a training step" count. */
+    public static long hostSyncCount(int index) { return backend(index).cudaDevice().hostSyncs.get(); }
+
     /** One line: the path conv2d and batch norm take on cuda:index, and why. */
     public static String cudnnPath(int index) {
         CudaDevice d = backend(index).cudaDevice();

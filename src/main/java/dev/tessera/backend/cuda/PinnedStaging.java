@@ -62,6 +62,15 @@ final class PinnedStaging {
      * queued before chunk k is read out, so the DMA overlaps the copy into the array.
      */
     synchronized void toHost(CUdeviceptr src, Object array) {
+        device.hostSyncs.incrementAndGet();
+        readBack(src, array);
+    }
+
+    /**
+     * {@link #toHost} without counting a host sync: for reading device flags right after a read or
+     * synchronize drained the stream (DeviceErrors), when nothing queued is left to wait for.
+     */
+    synchronized void readBack(CUdeviceptr src, Object array) {
         int n = Array.getLength(array), size = elementSize(array), per = CHUNK / size;
         if (n == 0) return;
         begin();

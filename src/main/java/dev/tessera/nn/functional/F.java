@@ -7,6 +7,7 @@ import dev.tessera.autograd.Autograd;
 import dev.tessera.nn.Reduction;
 import dev.tessera.ops.Conv;
 import dev.tessera.ops.Indexing;
+import dev.tessera.ops.Losses;
 import dev.tessera.ops.Normalization;
 
 /**
@@ -101,7 +102,7 @@ public final class F {
             throw new TesseraException("label_smoothing must be between 0.0 and 1.0. Got: " + labelSmoothing);
         if (input.dim() < 2) throw new TesseraException("cross_entropy: expected input of shape [N, C] or [N, C, d1, ...], got " + input.shape());
         Tensor logp = input.logSoftmax(1);
-        return Autograd.relabel(nll(logp, target, ignoreIndex, labelSmoothing, reduction, "cross_entropy"), "NllLossBackward0");
+        return Autograd.relabel(Losses.nll(logp, target, ignoreIndex, labelSmoothing, reduction, "cross_entropy"), "NllLossBackward0");
     }
 
     public static Tensor crossEntropy(Tensor input, Tensor target) { return crossEntropy(input, target, -100, 0, Reduction.MEAN); }
@@ -109,45 +110,11 @@ public final class F {
     /** Negative log-likelihood of log-probabilities input [N, C] against INT64 targets [N]. */
     public static Tensor nllLoss(Tensor input, Tensor target, long ignoreIndex, Reduction reduction) {
         if (input.dim() < 2) throw new TesseraException("nll_loss: expected input of shape [N, C] or [N, C, d1, ...], got " + input.shape());
-        return Autograd.relabel(nll(input, target, ignoreIndex, 0, reduction, "nll_loss"), "NllLossBackward0");
+        return Autograd.relabel(Losses.nll(input, target, ignoreIndex, 0, reduction, "nll_loss"), "NllLossBackward0");
     }
 
     public static Tensor nllLoss(Tensor input, Tensor target) { return nllLoss(input, target, -100, Reduction.MEAN); }
 
-    private static Tensor nll(Tensor logp, Tensor target, long ignoreIndex, double smoothing, Reduction reduction, String op) {
-        if (target.dtype() != DType.INT64)
-            throw new TesseraException(op + ": expected target of dtype torch.int64 (class indices), but got " + target.dtype().torchName());
-        long c = logp.size(1);
-        long[] expectedTarget = new long[logp.dim() - 1];
-        expectedTarget[0] = logp.size(0);
-        for (int d = 2; d < logp.dim(); d++) expectedTarget[d - 1] = logp.size(d);
-        if (!target.shape().equals(dev.tessera.Size.of(expectedTarget)))
-            throw new TesseraException(op + ": Expected target size " + dev.tessera.Size.of(expectedTarget).toList()
-                    + ", got " + target.shape().toList());
-        // Move classes last and flatten: [M, C] against [M]; one kernel computes the rows' losses.
-        Tensor flat = (logp.dim() == 2 ? logp : logp.permute(classesLast(logp.dim())).reshape(-1, c)).contiguous();
-        Tensor tgt = target.reshape(-1).contiguous();
-        Tensor perItem = dev.tessera.ops.Creation.empty(new long[] {tgt.numel()}, logp.dtype(), logp.device());
-        long bad = logp.backend().nll(flat.raw(), tgt.raw(), ignoreIndex, smoothing, perItem.raw());
-        if (bad != dev.tessera.backend.Backend.NO_BAD_TARGET) throw new dev.tessera.TesseraIndexException("Target " + bad + " is out of bounds.");
-        Autograd.record(perItem, "NllLossBackward0", new Tensor[] {flat}, g -> {
-            Tensor d = dev.tessera.ops.Creation.empty(flat.shape().toArray(), g.dtype(), g.device());
-            g.backend().nllBackward(g.contiguous().raw(), tgt.raw(), ignoreIndex, smoothing, d.raw());
-            return new Tensor[] {d};
-        });
-        return switch (reduction) {
-            case NONE -> perItem.reshape(target.shape().toArray());
-            case SUM -> perItem.sum();
-            case MEAN -> perItem.sum().div(tgt.ne((double) ignoreIndex).sum().to(logp.dtype()));
-        };
-    }
-
-    private static int[] classesLast(int rank) {
-        int[] perm = new int[rank];
-        for (int i = 0, j = 0; i < rank; i++) if (i != 1) perm[j++] = i;
-        perm[rank - 1] = 1;
-        return perm;
-    }
 
     /** Mean (or sum, or none) of (input − target)². */
     public static Tensor mseLoss(Tensor input, Tensor target, Reduction reduction) {

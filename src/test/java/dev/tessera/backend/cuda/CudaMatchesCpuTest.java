@@ -216,7 +216,10 @@ class CudaMatchesCpuTest {
         check(in -> F.batchNorm(in[0], null, null, in[1], in[2], true, 0.1, 1e-5), random(4, 3, 5, 5), random(3), random(3));
         check(in -> F.crossEntropy(in[0], in[1]), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
         check(in -> F.crossEntropy(in[0], in[1], 2, 0.1, dev.tessera.nn.Reduction.MEAN), random(6, 5), Tensor.of(new long[] {0, 4, 2, 2, 1, 3}, 6));
-        assertThrows(TesseraException.class, () -> F.crossEntropy(random(2, 5).to(Device.cuda()), Tensor.of(new long[] {1, 7}, 2).to(Device.cuda())));
+        // As PyTorch's CUDA kernels: the bad target is reported at the next sync point (here item()), with the CPU's message
+        Tensor badLoss = F.crossEntropy(random(2, 5).to(Device.cuda()), Tensor.of(new long[] {1, 7}, 2).to(Device.cuda()));
+        TestUtil.assertThrowsWith(dev.tessera.TesseraIndexException.class, "Target 7 is out of bounds.", badLoss::item);
+        assertTrue(Double.isFinite(random(3).to(Device.cuda()).sum().item()), "the error is reported once");
     }
 
     /** INT64 and BOOL kernels: exact agreement with the CPU, including broadcasting and a transposed operand. */
@@ -300,10 +303,32 @@ class CudaMatchesCpuTest {
         assertArrayEquals(v, F.dropout(x.detach(), 0.3, true).toDoubleArray(), "same seed, same mask");
     }
 
+    /** A bad embedding index is flagged on the device and reported at the next sync point (a host read or synchronize). */
     @Test void embeddingIndexOutOfRangeIsAJavaException() {
         Tensor w = random(5, 3).to(Device.cuda());
-        TesseraException e = assertThrows(TesseraException.class, () -> F.embedding(Tensor.of(new long[] {2, 5}, 2).to(Device.cuda()), w));
+        Tensor out = F.embedding(Tensor.of(new long[] {2, 5}, 2).to(Device.cuda()), w);
+        TesseraException e = assertThrows(dev.tessera.TesseraIndexException.class, () -> dev.tessera.Cuda.synchronize());
         assertEquals("index out of range in self", e.getMessage());
+        Tensor again = F.embedding(Tensor.of(new long[] {-1}, 1).to(Device.cuda()), w);
+        assertThrows(dev.tessera.TesseraIndexException.class, again::toFloatArray);
+        assertEquals(3, out.size(1));
+    }
+
+    /** No host sync inside a training step: nll's and embedding's error flags wait for the loss's item(), which is the step's one sync. */
+    @Test void aTrainingStepDoesNotSyncBeforeItem() {
+        Module model = new Sequential(new dev.tessera.nn.Embedding(10, 8), new dev.tessera.nn.Flatten(), new Linear(16, 4)).to("cuda");
+        SGD opt = new SGD(model.parameters(), 0.1, 0.9);
+        Tensor x = Tensor.of(new long[] {1, 2, 3, 4, 5, 6}, 3, 2).to(Device.cuda()), y = Tensor.of(new long[] {0, 3, 1}, 3).to(Device.cuda());
+        for (int step = 0; step < 3; step++) {
+            long before = CudaRuntime.hostSyncCount(0);
+            opt.zeroGrad();
+            Tensor loss = new CrossEntropyLoss().forward(model.forward(x), y);
+            loss.backward();
+            opt.step();
+            assertEquals(before, CudaRuntime.hostSyncCount(0), "host syncs between zeroGrad() and item() at step " + step);
+            assertTrue(Double.isFinite(loss.item()));
+            assertEquals(before + 1, CudaRuntime.hostSyncCount(0), "item() is one sync");
+        }
     }
 
     @Test void dtypesAndRandomOnDevice() {
