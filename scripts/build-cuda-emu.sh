@@ -46,7 +46,7 @@ stubs() {  # jni-lib symbol-filter status out.c
   { echo '#include <stdio.h>'
     nm -D --undefined-only --with-symbol-versions "$1" | awk '{print $2}' | sed 's/@.*//' | grep -E "$2" | sort -u |
       while read -r f; do
-        echo "__attribute__((weak)) int $f(void) { fprintf(stderr, \"[cuda-emu] $f is not emulated\\n\"); return $3; }"
+        printf '__attribute__((weak)) int %s(void) { fprintf(stderr, "[cuda-emu] %s is not emulated\\n"); return %s; }\n' "$f" "$f" "$3"
       done
   } > "$4"
 }
@@ -121,4 +121,5 @@ if $cudnn; then
   built+=", $OUT/cuda13-no-cnn (no libcudnn_cnn.so.9)"
 fi
 rm -rf "$WORK"
-say "built $OUT/driver/libcuda.so.1 ($(ls cuda-kernels/*.cu | wc -l) kernel files), $built"
+kernel_files=(cuda-kernels/*.cu)
+say "built $OUT/driver/libcuda.so.1 (${#kernel_files[@]} kernel files), $built"

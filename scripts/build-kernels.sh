@@ -51,6 +51,7 @@ sources=("$src"/*.cu)
 mkdir -p "$out"
 
 # Up to date when every .ptx and the manifest are newer than every input (sources, headers, this script).
+# shellcheck disable=SC2012  # ls -t is the portable "newest file"; these names are ours (no newlines)
 newest_input=$(ls -t "$src"/*.cu "$src"/*.cuh "${BASH_SOURCE[0]}" 2>/dev/null | head -n 1)
 stale=0
 for cu in "${sources[@]}"; do

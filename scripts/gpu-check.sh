@@ -4,7 +4,7 @@
 # Each step is timed, logged to $OUT (or target/gpu-check) and may fail without stopping the
 # others; every step has a timeout, together under 10 minutes (one device call). The summary comes last.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 B=${BUNDLE:-target/gpu-bundle}
 LOG=${OUT:-target/gpu-check}
 mkdir -p "$LOG"
@@ -17,7 +17,8 @@ step() {  # name timeout-seconds command...
   local t0=$SECONDS rc
   echo "=== $name: $*"
   timeout "$limit" "$@" > "$LOG/$name.log" 2>&1; rc=$?
-  local status=$([[ $rc -eq 0 ]] && echo ok || ([[ $rc -eq 124 ]] && echo timeout || echo "rc=$rc"))
+  local status="rc=$rc"
+  if [[ $rc -eq 0 ]]; then status=ok; elif [[ $rc -eq 124 ]]; then status=timeout; fi
   tail -n 25 "$LOG/$name.log"
   SUMMARY+=("$(printf '%-14s %-8s %6s' "$name" "$status" $((SECONDS - t0)))")
 }

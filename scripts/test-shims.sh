@@ -5,7 +5,7 @@
 # exits non-zero on any FAIL. Not part of `mvn verify` (needs gcc, nm, java and the Maven repo).
 #   scripts/test-shims.sh [maven-repo]
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit
 REPO=${1:-$HOME/.m2/repository}
 T=$(mktemp -d /tmp/tessera-shims.XXXXXX)
 trap 'rm -rf "$T"' EXIT

@@ -14,6 +14,7 @@ final class InfoCommand implements Runnable {
         System.out.println("cpu threads: " + Runtime.getRuntime().availableProcessors() + " (kernels use " + Parallel.threads() + ")");
         System.out.println("cpu gemm:    " + (Gemm.vectorApiAvailable() ? "Vector API fast path (jdk.incubator.vector)"
                 : "portable fallback (start java with --add-modules jdk.incubator.vector for the fast path)"));
+        Gemm.vectorApiHint().ifPresent(hint -> System.out.println("hint:        " + hint));
         CudaRuntime.describe().forEach(System.out::println);
     }
 }

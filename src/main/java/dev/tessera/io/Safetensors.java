@@ -1,14 +1,8 @@
 package dev.tessera.io;
 
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import com.google.gson.stream.JsonWriter;
 import dev.tessera.DType;
 import dev.tessera.Tensor;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -292,28 +286,28 @@ public final class Safetensors {
     /** Compact JSON header in layout order, padded with spaces to a multiple of 8 bytes. */
     private static byte[] headerBytes(List<Map.Entry<String, Tensor>> order, long[] begins, long[] ends,
             Map<String, String> metadata) throws IOException {
-        StringWriter sw = new StringWriter();
-        try (JsonWriter w = new JsonWriter(sw)) {
-            w.setHtmlSafe(false);
-            w.beginObject();
-            if (metadata != null) {
-                w.name(METADATA_KEY).beginObject();
-                for (Map.Entry<String, String> e : metadata.entrySet()) w.name(e.getKey()).value(e.getValue());
-                w.endObject();
+        StringBuilder w = new StringBuilder("{");
+        if (metadata != null) {
+            Json.quote(w, METADATA_KEY).append(":{");
+            String sep = "";
+            for (Map.Entry<String, String> e : metadata.entrySet()) {
+                Json.quote(w.append(sep), e.getKey()).append(':');
+                Json.quote(w, e.getValue());
+                sep = ",";
             }
-            for (int i = 0; i < order.size(); i++) {
-                Tensor t = order.get(i).getValue();
-                w.name(order.get(i).getKey()).beginObject();
-                w.name("dtype").value(dtypeName(t.dtype()));
-                w.name("shape").beginArray();
-                for (long d : t.shape().toArray()) w.value(d);
-                w.endArray();
-                w.name("data_offsets").beginArray().value(begins[i]).value(ends[i]).endArray();
-                w.endObject();
-            }
-            w.endObject();
+            w.append('}');
         }
-        byte[] json = sw.toString().getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < order.size(); i++) {
+            Tensor t = order.get(i).getValue();
+            if (metadata != null || i > 0) w.append(',');
+            Json.quote(w, order.get(i).getKey()).append(":{\"dtype\":");
+            Json.quote(w, dtypeName(t.dtype())).append(",\"shape\":[");
+            long[] shape = t.shape().toArray();
+            for (int d = 0; d < shape.length; d++) w.append(d == 0 ? "" : ",").append(shape[d]);
+            w.append("],\"data_offsets\":[").append(begins[i]).append(',').append(ends[i]).append("]}");
+        }
+        w.append('}');
+        byte[] json = w.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
         byte[] out = Arrays.copyOf(json, padded);
         Arrays.fill(out, json.length, padded, (byte) ' ');
@@ -474,9 +468,9 @@ public final class Safetensors {
         Map<String, String> metadata = null;
         List<Entry> entries = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        try (JsonReader r = new JsonReader(new StringReader(json))) {
-            r.setStrictness(Strictness.STRICT);
-            if (r.peek() != JsonToken.BEGIN_OBJECT) throw new SafetensorsException(path, "header is not a JSON object");
+        try {
+            Json.Reader r = new Json.Reader(json);
+            if (r.peek() != Json.Token.BEGIN_OBJECT) throw new SafetensorsException(path, "header is not a JSON object");
             r.beginObject();
             while (r.hasNext()) {
                 String name = r.nextName();
@@ -488,36 +482,28 @@ public final class Safetensors {
                 }
             }
             r.endObject();
-            if (r.peek() != JsonToken.END_DOCUMENT)
+            if (r.peek() != Json.Token.END_DOCUMENT)
                 throw new SafetensorsException(path, "unexpected content after the header's JSON object");
         } catch (SafetensorsException e) {
             throw e;
-        } catch (IOException | IllegalStateException | NumberFormatException e) {
-            throw new SafetensorsException(path, "malformed JSON header: " + jsonProblem(e), e);
+        } catch (IOException e) {
+            throw new SafetensorsException(path, "malformed JSON header: " + e.getMessage(), e);
         }
         return new Header(metadata, entries, dataStart);
     }
 
-    /** Gson's message without its advice to parse leniently (which we never do) and its help link. */
-    private static String jsonProblem(Exception e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        if (nl >= 0) m = m.substring(0, nl);
-        return m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "invalid JSON");
-    }
-
-    private static Map<String, String> parseMetadata(JsonReader r, Path path) throws IOException {
-        if (r.peek() == JsonToken.NULL) {
+    private static Map<String, String> parseMetadata(Json.Reader r, Path path) throws IOException {
+        if (r.peek() == Json.Token.NULL) {
             r.nextNull();
             return null;
         }
-        if (r.peek() != JsonToken.BEGIN_OBJECT)
+        if (r.peek() != Json.Token.BEGIN_OBJECT)
             throw new SafetensorsException(path, "\"" + METADATA_KEY + "\" must be an object of strings, found " + r.peek());
         Map<String, String> m = new LinkedHashMap<>();
         r.beginObject();
         while (r.hasNext()) {
             String k = r.nextName();
-            if (r.peek() != JsonToken.STRING)
+            if (r.peek() != Json.Token.STRING)
                 throw new SafetensorsException(path, "metadata value of \"" + k + "\" must be a string, found " + r.peek());
             if (m.put(k, r.nextString()) != null)
                 throw new SafetensorsException(path, "duplicate metadata key \"" + k + "\"");
@@ -526,9 +512,9 @@ public final class Safetensors {
         return m;
     }
 
-    private static Entry parseEntry(JsonReader r, String name, int index, Path path) throws IOException {
+    private static Entry parseEntry(Json.Reader r, String name, int index, Path path) throws IOException {
         String where = "tensor \"" + name + "\": ";
-        if (r.peek() != JsonToken.BEGIN_OBJECT) throw new SafetensorsException(path, where + "entry must be an object, found " + r.peek());
+        if (r.peek() != Json.Token.BEGIN_OBJECT) throw new SafetensorsException(path, where + "entry must be an object, found " + r.peek());
         String dtypeName = null;
         long[] shape = null, offsets = null;
         r.beginObject();
@@ -537,7 +523,7 @@ public final class Safetensors {
             switch (field) {
                 case "dtype" -> {
                     if (dtypeName != null) throw new SafetensorsException(path, where + "duplicate field \"dtype\"");
-                    if (r.peek() != JsonToken.STRING) throw new SafetensorsException(path, where + "dtype must be a string, found " + r.peek());
+                    if (r.peek() != Json.Token.STRING) throw new SafetensorsException(path, where + "dtype must be a string, found " + r.peek());
                     dtypeName = r.nextString();
                 }
                 case "shape" -> {
@@ -565,13 +551,13 @@ public final class Safetensors {
     }
 
     /** A JSON array of non-negative integers that fit in a long (no fractions, no exponents). */
-    private static long[] longArray(JsonReader r, String what, Path path) throws IOException {
-        if (r.peek() != JsonToken.BEGIN_ARRAY) throw new SafetensorsException(path, what + " must be an array, found " + r.peek());
+    private static long[] longArray(Json.Reader r, String what, Path path) throws IOException {
+        if (r.peek() != Json.Token.BEGIN_ARRAY) throw new SafetensorsException(path, what + " must be an array, found " + r.peek());
         long[] out = new long[4];
         int n = 0;
         r.beginArray();
         while (r.hasNext()) {
-            if (r.peek() != JsonToken.NUMBER)
+            if (r.peek() != Json.Token.NUMBER)
                 throw new SafetensorsException(path, what + " must hold non-negative integers, found " + r.peek());
             String literal = r.nextString();
             long v;

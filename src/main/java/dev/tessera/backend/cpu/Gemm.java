@@ -55,6 +55,25 @@ public final class Gemm {
     }
 
     /**
+     * The one-line advice for a JVM started without the Vector API module (as Lucene gives it), or
+     * empty when the fast path is on or was switched off on purpose ({@code -Dtessera.vector=false}).
+     * Printed once to standard error by the first float32 GEMM, and shown by {@code tessera info}.
+     */
+    public static java.util.Optional<String> vectorApiHint() {
+        return VECTOR || ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of("tessera: the Vector API module is not enabled, so float32 matrix multiply runs on"
+                        + " its portable kernel (measured 3-16x slower); start java with --add-modules jdk.incubator.vector"
+                        + " (the tessera launcher adds it when the JVM has the module)");
+    }
+
+    /** Prints the hint when this class initialises, i.e. once per JVM, on the first GEMM that needs it. */
+    private static final class Hint {
+        static { vectorApiHint().ifPresent(System.err::println); }
+        static void once() {}
+    }
+
+    /**
      * Float32 GEMM: {@code C = A·B}, or {@code C += A·B} when {@code accumulate}.
      *
      * <p>A is m×k (stored k×m when {@code transA}, i.e. {@code A[i][p] = a[aOff + p*lda + i]}),
@@ -70,6 +89,7 @@ public final class Gemm {
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float[] c, int cOff, int ldc, boolean accumulate) {
+        if (!VECTOR) Hint.once();
         sgemm(VECTOR, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
