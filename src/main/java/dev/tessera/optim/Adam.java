@@ -1,6 +1,7 @@
 package dev.tessera.optim;
 
 import dev.tessera.Tensor;
+import dev.tessera.ops.OptimizerSteps;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,7 +72,7 @@ public class Adam extends Optimizer {
                 long t = (Long) s.get("step") + 1;
                 s.put("step", t);
                 Tensor m = (Tensor) s.get("exp_avg"), v = (Tensor) s.get("exp_avg_sq");
-                update(p, (work, g) -> p.backend().adamStep(work, g, m.raw(), v.raw(), lr, beta1, beta2, eps, weightDecay, decoupled, t));
+                OptimizerSteps.adam(p, m, v, lr, beta1, beta2, eps, weightDecay, decoupled, t);
             }
         }
     }

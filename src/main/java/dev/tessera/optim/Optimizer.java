@@ -64,19 +64,6 @@ public abstract class Optimizer {
     protected double hp(String name) { return ((Number) group.get(name)).doubleValue(); }
 
     /** A zero tensor with p's shape, dtype and device: the initial value of a state buffer. */
-    /**
-     * Runs a fused backend update on p: the kernel gets p's data (a contiguous working copy,
-     * written back afterwards, if p is not contiguous) and p's gradient as contiguous views of
-     * p's dtype. p's version is bumped, as any in-place write.
-     */
-    protected static void update(Tensor p, java.util.function.BiConsumer<dev.tessera.backend.View, dev.tessera.backend.View> kernel) {
-        Tensor work = p.isContiguous() ? p : p.detach().contiguous();
-        Tensor g = p.grad().to(p.dtype()).contiguous();
-        kernel.accept(work.raw(), g.raw());
-        if (work != p) p.detach().copy_(work);
-        else p.internalBumpVersion();
-    }
-
     protected static Tensor zerosLike(Tensor p) { return Tensor.zeros(p.shape().toArray(), p.dtype(), p.device()); }
 
     /**

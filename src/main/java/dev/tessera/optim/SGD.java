@@ -1,6 +1,7 @@
 package dev.tessera.optim;
 
 import dev.tessera.Tensor;
+import dev.tessera.ops.OptimizerSteps;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,9 +65,7 @@ public final class SGD extends Optimizer {
                     buf = (Tensor) state.get(i).get("momentum_buffer");
                     if (buf == null) { state.get(i).put("momentum_buffer", buf = zerosLike(p)); first = true; }   // set to d by the kernel
                 }
-                Tensor b = buf;
-                boolean f = first;
-                update(p, (work, g) -> p.backend().sgdStep(work, g, b == null ? null : b.raw(), lr, momentum, dampening, weightDecay, nesterov, f));
+                OptimizerSteps.sgd(p, buf, lr, momentum, dampening, weightDecay, nesterov, first);
             }
         }
     }
