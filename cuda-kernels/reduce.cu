@@ -63,6 +63,24 @@ __device__ void reduce(const T* x, typename Op::Out* out, long long outer, long 
     }
 }
 
+// reduce_cols_<op>_<dt>: the same reductions when the kept axis is the contiguous one and the
+// reduced axis is strided (a bias gradient: [N, C] summed over N; sum(0)): one thread per kept
+// element, so a warp reads 32 neighbours at once instead of one row 32 strides apart. The reduced
+// axis may be cut into slices of `per` (SUM, MAX, MIN): thread i reduces slice i / outer of
+// element i % outer into out[i], and the caller reduces the [slices, outer] partials again.
+template <class Op, class T>
+__device__ void reduceCols(const T* x, typename Op::Out* out, long long outer, long long inner, long long so, long long si, long long per) {
+    Op op;
+    long long slices = inner == 0 ? 1 : (inner + per - 1) / per;   // an empty axis: one empty slice (per = 0)
+    for (long long i = gridStart(); i < outer * slices; i += gridStep()) {
+        long long o = i % outer, begin = (i / outer) * per, end = begin + per < inner ? begin + per : inner;
+        const T* col = x + o * so;
+        typename Op::State st = op.init();
+        for (long long j = begin; j < end; j++) st = op.step(st, col[j * si], j);
+        out[i] = op.result(st);
+    }
+}
+
 #define TS_REDUCE_ARGS long long outer, long long inner, long long so, long long si, long long per
 extern "C" __global__ void reduce_sum_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduce<Sum<float>>(x, out, outer, inner, so, si, per); }
 extern "C" __global__ void reduce_sum_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduce<Sum<double>>(x, out, outer, inner, so, si, per); }
@@ -84,3 +102,23 @@ extern "C" __global__ void reduce_argmin_f32(const float* x, long long* out, TS_
 extern "C" __global__ void reduce_argmin_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<double>>(x, out, outer, inner, so, si, per); }
 extern "C" __global__ void reduce_argmin_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<long long>>(x, out, outer, inner, so, si, per); }
 extern "C" __global__ void reduce_argmin_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduce<Argmin<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_sum_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduceCols<Sum<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_sum_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduceCols<Sum<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_sum_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Sum<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_sum_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Sum<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_max_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduceCols<Max<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_max_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduceCols<Max<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_max_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Max<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_max_b8(const b8* x, b8* out, TS_REDUCE_ARGS) { reduceCols<Max<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_min_f32(const float* x, float* out, TS_REDUCE_ARGS) { reduceCols<Min<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_min_f64(const double* x, double* out, TS_REDUCE_ARGS) { reduceCols<Min<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_min_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Min<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_min_b8(const b8* x, b8* out, TS_REDUCE_ARGS) { reduceCols<Min<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmax_f32(const float* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmax<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmax_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmax<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmax_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmax<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmax_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmax<b8>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmin_f32(const float* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmin<float>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmin_f64(const double* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmin<double>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmin_i64(const long long* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmin<long long>>(x, out, outer, inner, so, si, per); }
+extern "C" __global__ void reduce_cols_argmin_b8(const b8* x, long long* out, TS_REDUCE_ARGS) { reduceCols<Argmin<b8>>(x, out, outer, inner, so, si, per); }

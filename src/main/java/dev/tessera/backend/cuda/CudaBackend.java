@@ -155,6 +155,7 @@ public final class CudaBackend implements Backend {
     @Override public void reduce(ReduceOp op, View x, View out) {
         long outer = x.shape()[0], inner = x.shape()[1];
         if (outer == 0) return;
+        if (x.strides()[0] == 1 && x.strides()[1] != 1 && outer > 1) { reduceColumns(op, x, out); return; }
         String name = "reduce_" + lower(op) + "_" + dt(x.dtype());
         boolean split = op != ReduceOp.ARGMAX && op != ReduceOp.ARGMIN && outer < SPREAD_BLOCKS / 4 && inner >= 4 * MIN_SLICE;
         if (!split) {
@@ -168,6 +169,30 @@ public final class CudaBackend implements Backend {
     }
 
     private static final long MIN_SLICE = 2048, SPREAD_BLOCKS = 1024;
+
+    /**
+     * The kept axis contiguous, the reduced one strided (sum over the batch of [N, C], a bias
+     * gradient): reduce_cols_*, a thread per kept element. With few kept elements the reduced axis
+     * is cut into slices (at least {@value #MIN_COLUMN_SLICE} long) so that about {@value #COLUMN_THREADS}
+     * threads work, and the [slices, outer] partials are reduced again (SUM, MAX, MIN).
+     */
+    private void reduceColumns(ReduceOp op, View x, View out) {
+        long outer = x.shape()[0], inner = x.shape()[1], so = x.strides()[0], si = x.strides()[1];
+        boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        long slices = arg ? 1 : Math.max(1, Math.min(-Math.floorDiv(-COLUMN_THREADS, outer), inner / MIN_COLUMN_SLICE));
+        long per = slices == 1 ? inner : -Math.floorDiv(-inner, slices);
+        slices = per == 0 ? 1 : -Math.floorDiv(-inner, per);
+        String name = "reduce_cols_" + lower(op) + "_";
+        if (slices == 1) {
+            dev.kernels.launch(name + dt(x.dtype()), outer, x, out, outer, inner, so, si, per);
+            return;
+        }
+        View partial = new View(allocate(out.dtype(), outer * slices), 0, new long[] {slices, outer}, new long[] {outer, 1});
+        dev.kernels.launch(name + dt(x.dtype()), outer * slices, x, partial, outer, inner, so, si, per);
+        dev.kernels.launch(name + dt(out.dtype()), outer, partial, out, outer, slices, 1L, outer, slices);
+    }
+
+    private static final long COLUMN_THREADS = 1 << 16, MIN_COLUMN_SLICE = 64;
 
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];

@@ -112,6 +112,15 @@ class CudaMatchesCpuTest {
         Tensor positive = longRows.gt(0.0);
         exact("bool count over long rows", positive.sum(), positive.to(Device.cuda()).sum());   // partial counts are INT64
         exact("int64 max over long rows", longRows.mul(100.0).to(DType.INT64).max(1), longRows.mul(100.0).to(DType.INT64).to(Device.cuda()).max(1));
+        // Column reductions (kept axis contiguous: reduce_cols_*): short and long columns, split
+        // into slices and reduced again, a transposed view, and exact BOOL/INT64 results.
+        check(in -> in[0].sum(0).add(in[0].max(0)).sub(in[0].min(0)).add(in[0].mean(0)), random(4, 1000));
+        check(in -> in[0].sum(0).add(in[0].max(0)), random(9000, 3));
+        check(in -> in[0].t().sum(1), random(5000, 7));
+        Tensor columns = random(7000, 5);
+        exact("bool column counts", columns.gt(0.0).sum(0), columns.gt(0.0).to(Device.cuda()).sum(0));
+        exact("int64 column max", columns.mul(100.0).to(DType.INT64).max(0), columns.mul(100.0).to(DType.INT64).to(Device.cuda()).max(0));
+        exact("column argmax", columns.argmax(0), columns.to(Device.cuda()).argmax(0));
         Tensor x64 = x.to(DType.FLOAT64);
         assertClose(x64.to(Device.cuda()).argmin(1).cpu(), x64.argmin(1), 0, 0);
         assertClose(x64.to(Device.cuda()).argmax(0).cpu(), x64.argmax(0), 0, 0);

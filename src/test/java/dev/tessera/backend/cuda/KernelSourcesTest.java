@@ -40,6 +40,7 @@ class KernelSourcesTest {
         for (UnaryOp op : UnaryOp.values()) add(names, "unary_" + lower(op) + "_", FLOATS);
         for (BinaryOp op : BinaryOp.values()) add(names, "binary_" + lower(op) + "_", List.of("f32", "f64", "i64"));
         for (ReduceOp op : ReduceOp.values()) add(names, "reduce_" + lower(op) + "_", ALL);
+        for (ReduceOp op : ReduceOp.values()) add(names, "reduce_cols_" + lower(op) + "_", ALL);
         add(names, "fill_", ALL);
         for (String src : ALL) add(names, "copy_" + src + "_", ALL);
         add(names, "where_", ALL);
