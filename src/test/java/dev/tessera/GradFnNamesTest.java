@@ -91,6 +91,11 @@ class GradFnNamesTest {
         put(c, expected, "a.matmul(m)", "MmBackward0", () -> a.matmul(m));
         put(c, expected, "a.unsqueeze(0).matmul(m.unsqueeze(0))", "UnsafeViewBackward0", () -> a.unsqueeze(0).matmul(m.unsqueeze(0)));
         put(c, expected, "a.unsqueeze(0).matmul(m)", "UnsafeViewBackward0", () -> a.unsqueeze(0).matmul(m));
+        // 1-D operands (PyTorch 1.13: vec @ mat squeezes an mm; mat @ vec is mv; vec @ vec is dot; batched @ vec folds into mv + _unsafe_view)
+        put(c, expected, "a[0] @ m", "SqueezeBackward3", () -> a.select(0, 0).matmul(m));
+        put(c, expected, "m.t() @ a[0]", "MvBackward0", () -> m.t().matmul(a.select(0, 0)));
+        put(c, expected, "a[0] @ b[0]", "DotBackward0", () -> a.select(0, 0).matmul(b.select(0, 0)));
+        put(c, expected, "a.unsqueeze(0) @ b[0]", "UnsafeViewBackward0", () -> a.unsqueeze(0).matmul(b.select(0, 0)));
         put(c, expected, "a.unsqueeze(0).bmm(m.unsqueeze(0))", "BmmBackward0", () -> a.unsqueeze(0).bmm(m.unsqueeze(0)));
         put(c, expected, "F.linear(a, m.t())", "MmBackward0", () -> F.linear(a, m.t(), null));
         put(c, expected, "F.linear(a.unsqueeze(0), m.t())", "UnsafeViewBackward0", () -> F.linear(a.unsqueeze(0), m.t(), null));

@@ -53,6 +53,9 @@ public final class Matmul {
             Tensor out = mm(a2, b2);
             if (b.dim() == 1) out = out.squeeze(1);
             if (a.dim() == 1) out = out.squeeze(0);
+            // PyTorch dispatches these to dot / mv / a squeezed mm: its node names (1.13's SqueezeBackward3)
+            if (a.dim() == 1 || b.dim() == 1)
+                out = Autograd.relabel(out, a.dim() == 1 && b.dim() == 1 ? "DotBackward0" : b.dim() == 1 ? "MvBackward0" : "SqueezeBackward3");
             return out;
         }
         Tensor a3 = a.dim() == 1 ? a.unsqueeze(0) : a, b3 = b.dim() == 1 ? b.unsqueeze(1) : b;
@@ -68,6 +71,8 @@ public final class Matmul {
         Tensor out = Autograd.relabel(bmm(aB, bB).view(concat(batch, m, n)), "UnsafeViewBackward0");
         if (b.dim() == 1) out = out.squeeze(-1);
         if (a.dim() == 1) out = out.squeeze(-2);
+        // [*, m, k] @ [k]: PyTorch folds it into one mv and _unsafe_view's the result
+        if (b.dim() == 1 && a.dim() > 2) out = Autograd.relabel(out, "UnsafeViewBackward0");
         return out;
     }
 
