@@ -4,10 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.TestUtil;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -37,15 +35,7 @@ class GpuBenchTest {
         List<GpuBench.Row> rows = GpuBench.measure(small);
         assertEquals(GpuBench.names(small), rows.stream().map(GpuBench.Row::name).toList());
         for (GpuBench.Row r : rows) assertTrue(r.tessera() > 0 && Double.isFinite(r.tessera()), r.toString());
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            GpuBench.print(rows, Map.of("add_1K", String.valueOf(rows.get(3).tessera() * 2), "version", "test"));
-        } finally {
-            System.setOut(saved);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
+        String text = Captured.stdout(() -> GpuBench.print(rows, Map.of("add_1K", String.valueOf(rows.get(3).tessera() * 2), "version", "test")));
         assertTrue(text.startsWith("Tessera GPU benchmark on cuda:0; reference: test"), text);
         assertTrue(text.matches("(?s).*\\nadd_1K +[0-9.]+ +[0-9.]+ +2\\.00x  us\\n.*"), text);   // time ratio: reference / tessera
         assertTrue(text.contains("bench: sgemm_64 tessera="), text);

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.TestUtil;
 import dev.tessera.backend.cuda.CudaLibraries;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -16,15 +13,7 @@ class InfoCommandTest {
     @Test void namesTheCudnnVersionAndThePath() {
         TestUtil.assumeCuda();
         TestUtil.assumeCudnn();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream saved = System.out;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        try {
-            new InfoCommand().run();
-        } finally {
-            System.setOut(saved);
-        }
-        String text = out.toString(StandardCharsets.UTF_8);
+        String text = Captured.stdout(new InfoCommand());
         String cudnnLine = CudaLibraries.load().details().stream().filter(l -> l.startsWith("cudnn:")).findFirst().orElseThrow();
         String version = cudnnLine.replaceFirst("^cudnn: +", "").split(" ")[0];
         assertTrue(version.matches("[89]\\.\\d+\\.\\d+"), cudnnLine);

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tessera.Tensor;
 import dev.tessera.io.Safetensors;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,26 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line as a user meets it: user errors are one line and a non-zero exit; train runs end to end. */
 class TesseraCommandTest {
-    private record Run(int exit, String out, String err) {}
+    private static Captured run(String... args) { return Captured.run(args); }
 
-    private static Run run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = Tessera.execute(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
-    private static void assertOneLineError(Run r, String fragment) {
-        assertTrue(r.exit != 0, "exit code");
-        assertEquals(1, r.err.strip().lines().count(), "one line: " + r.err);
-        assertTrue(r.err.startsWith("tessera: ") && r.err.contains(fragment), r.err);
+    private static void assertOneLineError(Captured r, String fragment) {
+        assertTrue(r.exit() != 0, "exit code");
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().startsWith("tessera: ") && r.err().contains(fragment), r.err());
     }
 
     @Test void userErrorsAreOneLineAndNonZero(@TempDir Path dir) {
@@ -53,12 +36,12 @@ class TesseraCommandTest {
 
     @Test void trainRunsEndToEndAndSaves(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("model.safetensors");
-        Run r = run("train", "--model", "mlp", "--epochs", "2", "--train-size", "600", "--batch-size", "50", "--lr", "0.05",
+        Captured r = run("train", "--model", "mlp", "--epochs", "2", "--train-size", "600", "--batch-size", "50", "--lr", "0.05",
                 "--device", "cpu", "--save", model.toString(), "--seed", "3");
-        assertEquals(0, r.exit, r.err);
-        assertTrue(r.out.contains("Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)"), r.out);
-        assertTrue(Pattern.compile("(?m)^final: test_accuracy=0\\.\\d{4} test_loss=\\d+\\.\\d{4} epochs=2 seconds=\\d+\\.\\d device=cpu$").matcher(r.out).find(), r.out);
-        assertTrue(r.out.contains("validation accuracy"), r.out);
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("Sequential(\n  (0): Flatten(start_dim=1, end_dim=-1)"), r.out());
+        assertTrue(Pattern.compile("(?m)^final: test_accuracy=0\\.\\d{4} test_loss=\\d+\\.\\d{4} epochs=2 seconds=\\d+\\.\\d device=cpu$").matcher(r.out()).find(), r.out());
+        assertTrue(r.out().contains("validation accuracy"), r.out());
         Map<String, Tensor> saved = Safetensors.load(model);
         assertEquals(java.util.Set.of("1.weight", "1.bias", "3.weight", "3.bias"), saved.keySet());   // safetensors orders by name
         // per step (600 - 60 validation images / 50 = 11 batches, 2 epochs): 22 rows, validation on rows 11 and 22
@@ -69,21 +52,21 @@ class TesseraCommandTest {
         assertTrue(csv.get(10).endsWith(",,"), csv.get(10));
         if (ModuleLayer.boot().findModule("java.desktop").isPresent()) {   // the GPU bundle's runtime has no image I/O
             assertTrue(Files.size(dir.resolve("model.png")) > 1000, "chart written");
-            assertTrue(r.out.contains("model.png and " + dir.resolve("model.csv")), r.out);
+            assertTrue(r.out().contains("model.png and " + dir.resolve("model.csv")), r.out());
         } else
-            assertTrue(r.out.contains("no chart"), r.out);
+            assertTrue(r.out().contains("no chart"), r.out());
     }
 
     /** The same seeded run on CUDA and on the CPU: same data, same initial weights, so nearly the same model. */
     @Tag("cuda") @Test void trainOnCudaMatchesTheCpuRun() {
         dev.tessera.TestUtil.assumeCuda();
         String[] args = {"train", "--model", "mlp", "--epochs", "1", "--train-size", "600", "--batch-size", "50", "--lr", "0.05", "--seed", "3"};
-        Run cpu = run(concat(args, "--device", "cpu")), cuda = run(concat(args, "--device", "cuda"));
-        assertEquals(0, cuda.exit, cuda.err);
+        Captured cpu = run(concat(args, "--device", "cpu")), cuda = run(concat(args, "--device", "cuda"));
+        assertEquals(0, cuda.exit(), cuda.err());
         Pattern p = Pattern.compile("(?m)^final: test_accuracy=(0\\.\\d{4}) test_loss=(\\d+\\.\\d{4}) epochs=1 seconds=\\d+\\.\\d device=(\\S+)$");
-        Matcher mc = p.matcher(cpu.out), mg = p.matcher(cuda.out);
-        assertTrue(mc.find(), cpu.out);
-        assertTrue(mg.find(), cuda.out);
+        Matcher mc = p.matcher(cpu.out()), mg = p.matcher(cuda.out());
+        assertTrue(mc.find(), cpu.out());
+        assertTrue(mg.find(), cuda.out());
         assertEquals("cuda:0", mg.group(3));
         assertEquals(Double.parseDouble(mc.group(1)), Double.parseDouble(mg.group(1)), 0.02, "test accuracy, CPU vs CUDA");
         assertEquals(Double.parseDouble(mc.group(2)), Double.parseDouble(mg.group(2)), 0.02, "test loss, CPU vs CUDA");
