@@ -3,6 +3,7 @@ package dev.tessera;
 import dev.tessera.autograd.Autograd;
 import dev.tessera.autograd.GradMode;
 import dev.tessera.autograd.Node;
+import dev.tessera.autograd.Temporaries;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.Backends;
 import dev.tessera.backend.BinaryOp;
@@ -35,6 +36,8 @@ public class Tensor implements AutoCloseable {
     private Tensor grad;
     private Node gradFn;
     private Tensor base;   // the tensor this is a view of (its root), or null
+    // Early release (see internalRelease): done once; never for a pinned tensor; temporary = the graph may release it
+    private boolean released, pinned, temporary;
 
     /** Internal: a tensor over existing storage. Applications use the static factories. */
     protected Tensor(Storage storage, long offset, long[] shape, long[] strides) {
@@ -42,6 +45,8 @@ public class Tensor implements AutoCloseable {
         this.offset = offset;
         this.shape = shape;
         this.strides = strides;
+        storage.addHolder();
+        Temporaries.created(this);
     }
 
     /** Copy constructor for subclasses (Parameter): shares the source's storage. */
@@ -174,7 +179,7 @@ public class Tensor implements AutoCloseable {
      * try-with-resources block. On CUDA its device block goes back to the caching allocator at once
      * ({@link Cuda#memoryAllocated()} drops by the block's size), and any later use of the storage
      * (an op reading or writing it, {@code toFloatArray()}, {@code to(...)}) throws "tensor used
-     * after close()". On the CPU it only marks the storage closed: host memory is the GC's. Views
+     * after close()". On the CPU host memory is the GC's, but later use throws the same way. Views
      * share the storage, so closing any of them closes it for all of them, including any that
      * autograd saved for backward. Closing twice does nothing.
      */
@@ -366,7 +371,12 @@ public class Tensor implements AutoCloseable {
     // ------------------------------------------------------------------ internal (ops, autograd, backends)
 
     /** Internal: the kernel-level view of this tensor. */
-    public View raw() { return new View(storage, offset, shape, strides); }
+    public View raw() {
+        if (storage.isClosed())
+            throw new TesseraException("tensor used after close(): its " + storage.device() + " storage of " + storage.numel() + " "
+                    + storage.dtype().name().toLowerCase(java.util.Locale.ROOT) + " elements was released");
+        return new View(storage, offset, shape, strides);
+    }
     /** Internal: the backend of this tensor's device. */
     public Backend backend() { return Backends.of(device()); }
     /** Internal: a tensor over a view's storage; no history. */
@@ -387,6 +397,7 @@ public class Tensor implements AutoCloseable {
     public void internalSetGrad(Tensor g) { grad = g; }
     /** Internal: makes this tensor refer to src's data (storage, offset, shape, strides), as {@code t.data = src}. */
     public void internalSetData(Tensor src) {
+        src.storage.addHolder();   // the old storage keeps its count: it is then left to the GC, never released early
         storage = src.storage; offset = src.offset; shape = src.shape; strides = src.strides;
     }
     /** Internal: keeps history across an in-place op on a non-leaf (the rebase of PyTorch's in-place autograd). */
@@ -400,4 +411,26 @@ public class Tensor implements AutoCloseable {
     }
     /** Internal: records an in-place write to the storage. */
     public void internalBumpVersion() { storage.bumpVersion(); }
+
+    /**
+     * Internal: this tensor object will not be used again by the code that made it (the backward engine,
+     * an op's intermediate). Its storage is closed, and a device block goes back to the allocator now,
+     * when every tensor object ever made over that storage has been released this way; while any other
+     * exists (a view the caller keeps, a tensor the user holds) the storage stays, and is the GC's as
+     * before. Idempotent; a no-op for a {@linkplain #internalPin pinned} tensor.
+     */
+    public void internalRelease() {
+        if (released || pinned) return;
+        released = true;
+        if (storage.removeHolder() == 0) storage.close();
+    }
+
+    /** Internal: never released early (e.g. held by a cache). Returns this. */
+    public Tensor internalPin() { pinned = true; return this; }
+
+    /** Internal: an op's own intermediate saved for backward (a mask, indices, statistics): the graph releases it after backward. */
+    public Tensor internalMarkTemporary() { temporary = true; return this; }
+
+    /** Internal: releases this tensor if an op marked it temporary. */
+    public void internalReleaseIfTemporary() { if (temporary) internalRelease(); }
 }

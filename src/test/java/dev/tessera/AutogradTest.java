@@ -219,7 +219,7 @@ class AutogradTest {
     private static Tensor scaleOp(Tensor x, Tensor c, Tensor backwardFactor) {
         Tensor out;
         try (var s = Tensor.noGrad()) { out = x.mul(c); }
-        return Autograd.record(out, "ScaleBackward0", new Tensor[] {x}, g -> new Tensor[] {g.mul(backwardFactor)});
+        return Autograd.record(out, "ScaleBackward0", new Tensor[] {x}, (g, saved) -> new Tensor[] {g.mul(saved.get(0))}, backwardFactor);
     }
 
     @Test void gradCheckAcceptsACorrectBackward() {
@@ -248,7 +248,7 @@ class AutogradTest {
         assertThrowsWith(AssertionError.class, "zero upstream gradient", () -> GradCheck.check(in -> {
             Tensor out;
             try (var s = Tensor.noGrad()) { out = in[0].mul(1.0); }
-            return Autograd.record(out, "BiasedBackward0", new Tensor[] {in[0]}, g -> new Tensor[] {g.add(g.eq(0).to(DType.FLOAT64).mul(1e-3))});
+            return Autograd.record(out, "BiasedBackward0", new Tensor[] {in[0]}, (g, saved) -> new Tensor[] {g.add(g.eq(0).to(DType.FLOAT64).mul(1e-3))});
         }, x));
     }
 

@@ -49,4 +49,43 @@ class SavedTensorsTest {
         try (var ng = Tensor.noGrad()) { w.mul_(2.0); }
         assertThrowsWith(TesseraException.class, MODIFIED, () -> y.sum().backward());
     }
+
+    // PyTorch 1.13 raised the same error for these three (checked here: conv2d's weight and
+    // batch_norm's weight changed under no_grad after forward, max_pool2d's input).
+    @Test void convWeight() {
+        Tensor x = Tensor.randn(2, 3, 5, 5).requiresGrad(true), w = Tensor.randn(4, 3, 3, 3).requiresGrad(true);
+        Tensor y = F.conv2d(x, w, null);
+        try (var ng = Tensor.noGrad()) { w.mul_(2.0); }
+        assertThrowsWith(TesseraException.class, MODIFIED, () -> y.sum().backward());
+    }
+
+    @Test void batchNormWeight() {
+        Tensor x = Tensor.randn(4, 3, 5, 5).requiresGrad(true), w = Tensor.ones(3).requiresGrad(true), b = Tensor.zeros(3).requiresGrad(true);
+        Tensor y = F.batchNorm(x, null, null, w, b, true, 0.1, 1e-5);
+        try (var ng = Tensor.noGrad()) { w.mul_(2.0); }
+        assertThrowsWith(TesseraException.class, MODIFIED, () -> y.sum().backward());
+    }
+
+    @Test void maxPoolInput() {
+        Tensor x = Tensor.randn(4, 3, 5, 5).requiresGrad(true);
+        Tensor h = x.mul(1.0);
+        Tensor y = F.maxPool2d(h, 2);
+        try (var ng = Tensor.noGrad()) { h.mul_(2.0); }
+        assertThrowsWith(TesseraException.class, MODIFIED, () -> y.sum().backward());
+    }
+
+    /** The rule is enforced, not a convention: a backward function that captures a tensor cannot be recorded. */
+    @Test void aBackwardThatCapturesATensorIsRefused() {
+        Tensor x = Tensor.randn(3).requiresGrad(true), c = Tensor.randn(3);
+        Tensor out;
+        try (var ng = Tensor.noGrad()) { out = x.mul(c); }
+        Tensor result = out;
+        var e = assertThrowsWith(IllegalStateException.class, "the backward function of ScaleBackward0 captures Tensor",
+                () -> dev.tessera.autograd.Autograd.record(result, "ScaleBackward0", new Tensor[] {x}, (g, saved) -> new Tensor[] {g.mul(c)}));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("Saved.get"), e.getMessage());
+        // the same op through the saved list records, and its gradient is c
+        Tensor ok = dev.tessera.autograd.Autograd.record(result, "ScaleBackward0", new Tensor[] {x}, (g, saved) -> new Tensor[] {g.mul(saved.get(0))}, c);
+        ok.sum().backward();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(c.toFloatArray(), x.grad().toFloatArray());
+    }
 }

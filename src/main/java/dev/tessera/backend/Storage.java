@@ -13,6 +13,7 @@ public abstract class Storage {
     private final long numel;
     private int version;
     private volatile boolean closed;
+    private int holders;   // tensor objects made over this storage and not yet released (Tensor.internalRelease)
 
     protected Storage(DType dtype, long numel) { this.dtype = dtype; this.numel = numel; }
 
@@ -32,4 +33,10 @@ public abstract class Storage {
     public void close() { closed = true; }
 
     public final boolean isClosed() { return closed; }
+
+    /** A tensor object now refers to this storage. */
+    public final synchronized void addHolder() { holders++; }
+
+    /** A tensor object gave up this storage for good; returns how many still hold it. */
+    public final synchronized int removeHolder() { return --holders; }
 }

@@ -23,7 +23,7 @@ public final class Conv {
         Tensor cols = Creation.empty(new long[] {g.n(), g.c() * g.kh() * g.kw(), l}, x.dtype(), x.device());
         x.backend().im2col(x.raw(), g, cols.raw());
         long[] shape = x.shape().toArray();
-        return Autograd.record(cols, "Im2ColBackward0", new Tensor[] {x}, grad -> {
+        return Autograd.record(cols, "Im2ColBackward0", new Tensor[] {x}, (grad, saved) -> {
             Tensor dx = Creation.empty(shape, grad.dtype(), grad.device());
             Tensor gc = grad.contiguous();
             grad.backend().col2im(gc.raw(), g, dx.raw());
@@ -75,26 +75,27 @@ public final class Conv {
         Tensor out = Creation.empty(new long[] {g.n(), oc, g.outH(), g.outW()}, x.dtype(), x.device());
         if (out.numel() > 0) x.backend().conv2d(x.raw(), w.raw(), bias == null ? null : bias.raw(), g, groups, out.raw());
         long[] xShape = x.shape().toArray(), wShape = weight.shape().toArray();
-        return Autograd.record(out, "ConvolutionBackward0", new Tensor[] {x, weight, bias}, grad -> {
+        return Autograd.record(out, "ConvolutionBackward0", new Tensor[] {x, weight, bias}, (grad, saved) -> {
+            Tensor xs = saved.get(0), ws = saved.get(1);   // ws: the contiguous weight the forward read
             Tensor gc = grad.contiguous();
             var be = grad.backend();
             boolean empty = gc.numel() == 0;
             Tensor dx = null, dw = null, db = null;
-            if (x.requiresGrad()) {
+            if (saved.needsInputGrad(0)) {
                 dx = Creation.empty(xShape, grad.dtype(), grad.device());
-                if (empty) be.fill(dx.raw(), 0); else be.conv2dBackwardData(gc.raw(), w.raw(), g, groups, dx.raw());
+                if (empty) be.fill(dx.raw(), 0); else be.conv2dBackwardData(gc.raw(), ws.raw(), g, groups, dx.raw());
             }
-            boolean wantW = weight.requiresGrad(), wantB = bias != null && bias.requiresGrad();
+            boolean wantW = saved.needsInputGrad(1), wantB = saved.needsInputGrad(2);
             if (wantW) dw = Creation.empty(wShape, grad.dtype(), grad.device());
             if (wantB) db = Creation.empty(new long[] {oc}, grad.dtype(), grad.device());
             if (empty) {
                 if (dw != null) be.fill(dw.raw(), 0);
                 if (db != null) be.fill(db.raw(), 0);
             } else if (wantW || wantB) {
-                be.conv2dBackwardWeight(gc.raw(), x.raw(), g, groups, dw == null ? null : dw.raw(), db == null ? null : db.raw());
+                be.conv2dBackwardWeight(gc.raw(), xs.raw(), g, groups, dw == null ? null : dw.raw(), db == null ? null : db.raw());
             }
             return new Tensor[] {dx, dw, db};
-        }, x, weight);
+        }, x, w);
     }
 
     /** 1-D convolution: x [N, C, L] (or [C, L]), weight [OC, C/groups, k]; conv2d over a height of 1. */
@@ -138,11 +139,11 @@ public final class Conv {
             Tensor out = Creation.empty(outShape, x.dtype(), x.device());
             Tensor indices = Creation.empty(outShape, dev.tessera.DType.INT64, x.device());
             x.backend().maxPool2d(x.raw(), g, out.raw(), indices.raw());
-            return Autograd.record(out, name, new Tensor[] {x}, grad -> {
+            return Autograd.record(out, name, new Tensor[] {x}, (grad, saved) -> {
                 Tensor dx = Creation.empty(inShape, grad.dtype(), grad.device());
-                grad.backend().maxPool2dBackward(grad.contiguous().raw(), indices.raw(), g, dx.raw());
+                grad.backend().maxPool2dBackward(grad.contiguous().raw(), saved.get(0).raw(), g, dx.raw());
                 return new Tensor[] {dx};
-            });
+            }, Autograd.temporary(indices), x);   // x only for the version check: PyTorch saves it, and errors if it changed
         }
         Tensor windows = unfold(x, g).view(n, c, (long) kernel[0] * kernel[1], g.outH() * g.outW());
         return Autograd.relabel(windows.mean(2).view(n, c, g.outH(), g.outW()), name);

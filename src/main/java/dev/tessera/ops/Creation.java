@@ -6,6 +6,7 @@ import dev.tessera.Generator;
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
 import dev.tessera.autograd.Autograd;
+import dev.tessera.autograd.Temporaries;
 import dev.tessera.backend.Backend;
 import dev.tessera.backend.Backends;
 import dev.tessera.backend.View;
@@ -113,7 +114,7 @@ public final class Creation {
         Tensor out = convert(t, dtype);
         if (dtype.isFloatingPoint() && t.dtype().isFloatingPoint()) {
             DType from = t.dtype();
-            Autograd.record(out, "ToCopyBackward0", new Tensor[] {t}, g -> new Tensor[] {g.to(from)});
+            Autograd.record(out, "ToCopyBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.to(from)});
         }
         return out;
     }
@@ -137,7 +138,7 @@ public final class Creation {
         long[] shape = t.shape().toArray();
         Tensor out = Tensor.internalWrap(new View(target.fromHost(host), 0, shape, View.contiguousStrides(shape)));
         Device from = t.device();
-        return Autograd.record(out, "ToCopyBackward0", new Tensor[] {t}, g -> new Tensor[] {g.to(from)});
+        return Autograd.record(out, "ToCopyBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.to(from)});
     }
 
     /**
@@ -149,12 +150,16 @@ public final class Creation {
             throw new IllegalArgumentException("dropout probability has to be between 0 and 1, but got " + p);
         if (!training || p == 0) return x;
         if (p == 1) return x.mul(0.0);
-        Tensor u = empty(x.shape().toArray(), x.dtype(), x.device());
-        x.backend().uniform(u.raw(), 0, 1, Generator.nextSeed());
         Tensor mask;
-        try (var s = Tensor.noGrad()) { mask = u.ge(p).to(x.dtype()).mul(1.0 / (1 - p)); }
+        try (var s = Tensor.noGrad(); var tmp = Temporaries.open()) {   // u and the comparison go back at once
+            Tensor u = empty(x.shape().toArray(), x.dtype(), x.device());
+            x.backend().uniform(u.raw(), 0, 1, Generator.nextSeed());
+            mask = u.ge(p).to(x.dtype()).mul(1.0 / (1 - p));
+            tmp.keep(mask);
+        }
         Tensor out = Elementwise.mulNoGrad(x, mask);
         // PyTorch uses the fused native_dropout only on CUDA; on the CPU it multiplies by the mask.
-        return Autograd.record(out, x.isCuda() ? "NativeDropoutBackward0" : "MulBackward0", new Tensor[] {x}, g -> new Tensor[] {g.mul(mask)});
+        return Autograd.record(out, x.isCuda() ? "NativeDropoutBackward0" : "MulBackward0", new Tensor[] {x},
+                (g, saved) -> new Tensor[] {g.mul(saved.get(0))}, Autograd.temporary(mask));
     }
 }

@@ -55,7 +55,7 @@ public final class Elementwise {
     static Tensor scalarLike(double s, DType dtype, Tensor like) {
         if (!like.isCuda()) return Creation.full(s, new long[0], dtype, like.device());
         synchronized (DEVICE_SCALARS) {
-            return DEVICE_SCALARS.computeIfAbsent(new ScalarKey(s, dtype, like.device()), k -> Creation.full(s, new long[0], dtype, like.device()));
+            return DEVICE_SCALARS.computeIfAbsent(new ScalarKey(s, dtype, like.device()), k -> Creation.full(s, new long[0], dtype, like.device()).internalPin());   // cached: never released early
         }
     }
 
@@ -100,9 +100,13 @@ public final class Elementwise {
         return out;
     }
 
-    private static Tensor unary(String name, UnaryOp op, Tensor x, java.util.function.BinaryOperator<Tensor> backward) {
+    /** d(loss)/dx from g, the saved input x and the saved output. */
+    @FunctionalInterface
+    private interface UnaryBackward { Tensor apply(Tensor g, Tensor x, Tensor out); }
+
+    private static Tensor unary(String name, UnaryOp op, Tensor x, UnaryBackward backward) {
         Tensor out = unaryKernel(name, op, x);
-        return Autograd.record(out, name, new Tensor[] {x}, g -> new Tensor[] {backward.apply(g, out)}, x, out);
+        return Autograd.record(out, name, new Tensor[] {x}, (g, saved) -> new Tensor[] {backward.apply(g, saved.get(0), saved.get(1))}, x, out);
     }
 
     static Tensor mulNoGrad(Tensor a, Tensor b) { return binaryKernel(BinaryOp.MUL, a, b); }
@@ -114,7 +118,7 @@ public final class Elementwise {
         Tensor scaledB = alpha == 1 || alpha == -1 ? b : mulScalarNoGrad(b, alpha);
         Tensor out = binaryKernel(alpha == -1 ? BinaryOp.SUB : BinaryOp.ADD, a, scaledB);
         String name = alpha == -1 ? "SubBackward0" : "AddBackward0";
-        return Autograd.record(out, name, new Tensor[] {a, b}, g -> new Tensor[] {g, alpha == 1 ? g : g.mul(alpha)});
+        return Autograd.record(out, name, new Tensor[] {a, b}, (g, saved) -> new Tensor[] {g, alpha == 1 ? g : g.mul(alpha)});
     }
 
     private static Tensor mulScalarNoGrad(Tensor t, double s) { return binaryKernel(BinaryOp.MUL, t, scalarLike(s, scalarResultType(t, s), t)); }
@@ -124,34 +128,37 @@ public final class Elementwise {
     // (PyTorch 1.13 and 2.x); the *Backward1 names belong to the Scalar overloads Python never reaches.
     public static Tensor addScalar(Tensor a, double s) {
         Tensor out = binaryKernel(BinaryOp.ADD, a, scalarLike(s, scalarResultType(a, s), a));
-        return Autograd.record(out, "AddBackward0", new Tensor[] {a}, g -> new Tensor[] {g});
+        return Autograd.record(out, "AddBackward0", new Tensor[] {a}, (g, saved) -> new Tensor[] {g});
     }
 
     public static Tensor subScalar(Tensor a, double s) {
         Tensor out = binaryKernel(BinaryOp.SUB, a, scalarLike(s, scalarResultType(a, s), a));
-        return Autograd.record(out, "SubBackward0", new Tensor[] {a}, g -> new Tensor[] {g});
+        return Autograd.record(out, "SubBackward0", new Tensor[] {a}, (g, saved) -> new Tensor[] {g});
     }
 
     public static Tensor mul(Tensor a, Tensor b) {
         Tensor out = binaryKernel(BinaryOp.MUL, a, b);
         return Autograd.record(out, "MulBackward0", new Tensor[] {a, b},
-                g -> new Tensor[] {a.requiresGrad() ? g.mul(b) : null, b.requiresGrad() ? g.mul(a) : null}, a, b);
+                (g, saved) -> new Tensor[] {saved.needsInputGrad(0) ? g.mul(saved.get(1)) : null, saved.needsInputGrad(1) ? g.mul(saved.get(0)) : null}, a, b);
     }
 
     public static Tensor mulScalar(Tensor a, double s) {
         Tensor out = mulScalarNoGrad(a, s);
-        return Autograd.record(out, "MulBackward0", new Tensor[] {a}, g -> new Tensor[] {g.mul(s)});
+        return Autograd.record(out, "MulBackward0", new Tensor[] {a}, (g, saved) -> new Tensor[] {g.mul(s)});
     }
 
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = binaryKernel(BinaryOp.DIV, a, b);
         return Autograd.record(out, "DivBackward0", new Tensor[] {a, b},
-                g -> new Tensor[] {g.div(b), b.requiresGrad() ? g.neg().mul(a).div(b.mul(b)) : null}, a, b);
+                (g, saved) -> {
+                    Tensor sa = saved.get(0), sb = saved.get(1);
+                    return new Tensor[] {g.div(sb), saved.needsInputGrad(1) ? g.neg().mul(sa).div(sb.mul(sb)) : null};
+                }, a, b);
     }
 
     public static Tensor divScalar(Tensor a, double s) {
         Tensor out = binaryKernel(BinaryOp.DIV, a, scalarLike(s, scalarResultType(a, s), a));
-        return Autograd.record(out, "DivBackward0", new Tensor[] {a}, g -> new Tensor[] {g.div(s)});
+        return Autograd.record(out, "DivBackward0", new Tensor[] {a}, (g, saved) -> new Tensor[] {g.div(s)});
     }
 
     public static Tensor neg(Tensor a) {
@@ -159,49 +166,52 @@ public final class Elementwise {
         if (a.dtype() == DType.BOOL) throw new TesseraException("Negation, the `-` operator, on a bool tensor is not supported.");
         if (a.dtype() == DType.INT64) a.backend().binary(BinaryOp.SUB, expandedView(scalarLike(0, DType.INT64, a), a.shape().toArray()), a.raw(), out.raw());
         else a.backend().unary(UnaryOp.NEG, a.raw(), out.raw());
-        return Autograd.record(out, "NegBackward0", new Tensor[] {a}, g -> new Tensor[] {g.neg()});
+        return Autograd.record(out, "NegBackward0", new Tensor[] {a}, (g, saved) -> new Tensor[] {g.neg()});
     }
 
     /** x^e; the gradient is e·x^(e-1)·g. */
     public static Tensor powScalar(Tensor x, double e) {
         Tensor out = binaryKernel(BinaryOp.POW, x, scalarLike(e, scalarResultType(x, e), x));
         return Autograd.record(out, "PowBackward0", new Tensor[] {x},
-                g -> new Tensor[] {e == 0 ? g.mul(0.0) : g.mul(x.pow(e - 1)).mul(e)}, x);
+                (g, saved) -> new Tensor[] {e == 0 ? g.mul(0.0) : g.mul(saved.get(0).pow(e - 1)).mul(e)}, x);
     }
 
     /** a^b elementwise; d/da = b·a^(b-1), d/db = a^b·ln a. */
     public static Tensor pow(Tensor a, Tensor b) {
         Tensor out = binaryKernel(BinaryOp.POW, a, b);
         return Autograd.record(out, "PowBackward1", new Tensor[] {a, b},
-                g -> new Tensor[] {g.mul(b).mul(a.pow(b.sub(1.0))), b.requiresGrad() ? g.mul(out).mul(a.log()) : null}, a, b, out);
+                (g, saved) -> {
+                    Tensor sa = saved.get(0), sb = saved.get(1);
+                    return new Tensor[] {g.mul(sb).mul(sa.pow(sb.sub(1.0))), saved.needsInputGrad(1) ? g.mul(saved.get(2)).mul(sa.log()) : null};
+                }, a, b, out);
     }
 
-    public static Tensor exp(Tensor x) { return unary("ExpBackward0", UnaryOp.EXP, x, (g, out) -> g.mul(out)); }
-    public static Tensor log(Tensor x) { return unary("LogBackward0", UnaryOp.LOG, x, (g, out) -> g.div(x)); }
-    public static Tensor sqrt(Tensor x) { return unary("SqrtBackward0", UnaryOp.SQRT, x, (g, out) -> g.div(out.mul(2.0))); }
-    public static Tensor rsqrt(Tensor x) { return unary("RsqrtBackward0", UnaryOp.RSQRT, x, (g, out) -> g.mul(out.pow(3)).mul(-0.5)); }
-    public static Tensor abs(Tensor x) { return unary("AbsBackward0", UnaryOp.ABS, x, (g, out) -> g.mul(unaryKernel("sign", UnaryOp.SIGN, x))); }
+    public static Tensor exp(Tensor x) { return unary("ExpBackward0", UnaryOp.EXP, x, (g, in, out) -> g.mul(out)); }
+    public static Tensor log(Tensor x) { return unary("LogBackward0", UnaryOp.LOG, x, (g, in, out) -> g.div(in)); }
+    public static Tensor sqrt(Tensor x) { return unary("SqrtBackward0", UnaryOp.SQRT, x, (g, in, out) -> g.div(out.mul(2.0))); }
+    public static Tensor rsqrt(Tensor x) { return unary("RsqrtBackward0", UnaryOp.RSQRT, x, (g, in, out) -> g.mul(out.pow(3)).mul(-0.5)); }
+    public static Tensor abs(Tensor x) { return unary("AbsBackward0", UnaryOp.ABS, x, (g, in, out) -> g.mul(unaryKernel("sign", UnaryOp.SIGN, in))); }
     /** The gradient at exactly 0 is 0, as in PyTorch. */
-    public static Tensor relu(Tensor x) { return unary("ReluBackward0", UnaryOp.RELU, x, (g, out) -> reluBackward(g, out)); }
+    public static Tensor relu(Tensor x) { return unary("ReluBackward0", UnaryOp.RELU, x, (g, in, out) -> reluBackward(g, out)); }
 
     /** g where y &gt; 0, else 0, in one kernel pass (PyTorch's threshold_backward); backward runs without a graph. */
     static Tensor reluBackward(Tensor g, Tensor y) { return binaryKernel(BinaryOp.RELU_BACKWARD, g, y); }
 
-    public static Tensor sigmoid(Tensor x) { return unary("SigmoidBackward0", UnaryOp.SIGMOID, x, (g, out) -> g.mul(out).mul(out.neg().add(1.0))); }
-    public static Tensor tanh(Tensor x) { return unary("TanhBackward0", UnaryOp.TANH, x, (g, out) -> g.mul(out.mul(out).neg().add(1.0))); }
+    public static Tensor sigmoid(Tensor x) { return unary("SigmoidBackward0", UnaryOp.SIGMOID, x, (g, in, out) -> g.mul(out).mul(out.neg().add(1.0))); }
+    public static Tensor tanh(Tensor x) { return unary("TanhBackward0", UnaryOp.TANH, x, (g, in, out) -> g.mul(out.mul(out).neg().add(1.0))); }
 
     private static final double INV_SQRT_2 = 1 / Math.sqrt(2), INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI), TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
 
     /** d/dx x·Φ(x) = Φ(x) + x·φ(x). */
     public static Tensor gelu(Tensor x) {
-        return unary("GeluBackward0", UnaryOp.GELU, x, (g, out) -> {
-            Tensor cdf = x.mul(INV_SQRT_2).erf().add(1.0).mul(0.5);
-            Tensor pdf = x.mul(x).mul(-0.5).exp().mul(INV_SQRT_2PI);
-            return g.mul(cdf.add(x.mul(pdf)));
+        return unary("GeluBackward0", UnaryOp.GELU, x, (g, xs, out) -> {
+            Tensor cdf = xs.mul(INV_SQRT_2).erf().add(1.0).mul(0.5);
+            Tensor pdf = xs.mul(xs).mul(-0.5).exp().mul(INV_SQRT_2PI);
+            return g.mul(cdf.add(xs.mul(pdf)));
         });
     }
 
-    public static Tensor erf(Tensor x) { return unary("ErfBackward0", UnaryOp.ERF, x, (g, out) -> g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI))); }
+    public static Tensor erf(Tensor x) { return unary("ErfBackward0", UnaryOp.ERF, x, (g, xs, out) -> g.mul(xs.mul(xs).neg().exp().mul(TWO_OVER_SQRT_PI))); }
 
     /** Elementwise max; where a == b the gradient is split evenly, as in PyTorch. */
     public static Tensor maximum(Tensor a, Tensor b) { return extremum(a, b, BinaryOp.MAXIMUM, "MaximumBackward0"); }
@@ -209,9 +219,10 @@ public final class Elementwise {
 
     private static Tensor extremum(Tensor a, Tensor b, BinaryOp op, String name) {
         Tensor out = binaryKernel(op, a, b);
-        return Autograd.record(out, name, new Tensor[] {a, b}, g -> {
-            Tensor aWins = (op == BinaryOp.MAXIMUM ? a.gt(b) : a.lt(b)).to(g.dtype());
-            Tensor tie = a.eq(b).to(g.dtype()).mul(0.5);
+        return Autograd.record(out, name, new Tensor[] {a, b}, (g, saved) -> {
+            Tensor sa = saved.get(0), sb = saved.get(1);
+            Tensor aWins = (op == BinaryOp.MAXIMUM ? sa.gt(sb) : sa.lt(sb)).to(g.dtype());
+            Tensor tie = sa.eq(sb).to(g.dtype()).mul(0.5);
             Tensor share = aWins.add(tie);
             return new Tensor[] {g.mul(share), g.mul(share.neg().add(1.0))};
         }, a, b);
@@ -225,8 +236,9 @@ public final class Elementwise {
             if (!Double.isNaN(min)) out = binaryKernel(BinaryOp.MAXIMUM, out, scalarLike(min, scalarResultType(x, min), x));
             if (!Double.isNaN(max)) out = binaryKernel(BinaryOp.MINIMUM, out, scalarLike(max, scalarResultType(x, max), x));
         }
-        return Autograd.record(out, "ClampBackward1", new Tensor[] {x}, g -> {
-            Tensor aboveMin = Double.isNaN(min) ? null : x.ge(min).to(g.dtype()), belowMax = Double.isNaN(max) ? null : x.le(max).to(g.dtype());
+        return Autograd.record(out, "ClampBackward1", new Tensor[] {x}, (g, saved) -> {
+            Tensor xs = saved.get(0);
+            Tensor aboveMin = Double.isNaN(min) ? null : xs.ge(min).to(g.dtype()), belowMax = Double.isNaN(max) ? null : xs.le(max).to(g.dtype());
             Tensor inside = aboveMin == null ? belowMax : belowMax == null ? aboveMin : aboveMin.mul(belowMax);
             return new Tensor[] {g.mul(inside)};
         }, x);
@@ -252,9 +264,9 @@ public final class Elementwise {
         Tensor ca = a.dtype() == common ? a : Creation.convert(a, common), cb = b.dtype() == common ? b : Creation.convert(b, common);
         Tensor out = Creation.empty(shape, common, a.device());
         a.backend().where(expandedView(cond, shape), expandedView(ca, shape), expandedView(cb, shape), out.raw());
-        return Autograd.record(out, "WhereBackward0", new Tensor[] {a, b}, g -> {
-            Tensor zero = scalarLike(0, g.dtype(), g);
-            return new Tensor[] {where(cond, g, zero), where(cond, zero, g)};
+        return Autograd.record(out, "WhereBackward0", new Tensor[] {a, b}, (g, saved) -> {
+            Tensor zero = scalarLike(0, g.dtype(), g), c = saved.get(0);
+            return new Tensor[] {where(c, g, zero), where(c, zero, g)};
         }, cond);   // backward reads cond: an in-place change to it must fail, as in PyTorch
     }
 
@@ -266,7 +278,7 @@ public final class Elementwise {
             throw new TesseraException("masked_fill: mask of shape " + mask.shape() + " cannot be broadcast to the input's shape " + x.shape());
         Tensor out;
         try (var s = Tensor.noGrad()) { out = where(mask, scalarLike(value, x.dtype(), x), x); }
-        return Autograd.record(out, "MaskedFillBackward0", new Tensor[] {x}, g -> new Tensor[] {g.maskedFill(mask, 0)}, mask);
+        return Autograd.record(out, "MaskedFillBackward0", new Tensor[] {x}, (g, saved) -> new Tensor[] {g.maskedFill(saved.get(0), 0)}, mask);
     }
 
     // ---- in place ----

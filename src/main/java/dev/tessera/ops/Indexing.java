@@ -29,12 +29,14 @@ public final class Indexing {
         weight.backend().indexSelect(table.raw(), flat.raw(), out.raw());   // TesseraIndexException for a bad index (CUDA: at the next sync)
         long[] outShape = Matmul.concat(indices.shape().toArray(), dim);
         Tensor result = out.view(outShape);
-        return Autograd.record(result, "EmbeddingBackward0", new Tensor[] {weight}, g -> {
-            Tensor rowsGrad = g.contiguous().reshape(flat.numel(), dim);
-            if (paddingIdx >= 0) rowsGrad = rowsGrad.mul(flat.ne((double) paddingIdx).unsqueeze(1).to(g.dtype()));
+        long count = flat.numel();
+        return Autograd.record(result, "EmbeddingBackward0", new Tensor[] {weight}, (g, saved) -> {
+            Tensor idx = saved.get(0);   // indices, flattened (a view of them when they were contiguous)
+            Tensor rowsGrad = g.contiguous().reshape(count, dim);
+            if (paddingIdx >= 0) rowsGrad = rowsGrad.mul(idx.ne((double) paddingIdx).unsqueeze(1).to(g.dtype()));
             Tensor dw = Creation.full(0, new long[] {rows, dim}, g.dtype(), g.device());
-            g.backend().indexAdd(rowsGrad.contiguous().raw(), flat.raw(), dw.raw());
+            g.backend().indexAdd(rowsGrad.contiguous().raw(), idx.raw(), dw.raw());
             return new Tensor[] {dw};
-        }, indices);
+        }, flat);
     }
 }

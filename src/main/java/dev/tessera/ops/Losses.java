@@ -32,11 +32,12 @@ public final class Losses {
         Tensor tgt = target.reshape(-1).contiguous();
         Tensor perItem = Creation.empty(new long[] {tgt.numel()}, logp.dtype(), logp.device());
         logp.backend().nll(flat.raw(), tgt.raw(), ignoreIndex, smoothing, perItem.raw());
-        Autograd.record(perItem, "NllLossBackward0", new Tensor[] {flat}, g -> {
-            Tensor d = Creation.empty(flat.shape().toArray(), g.dtype(), g.device());
-            g.backend().nllBackward(g.contiguous().raw(), tgt.raw(), ignoreIndex, smoothing, d.raw());
+        long[] flatShape = flat.shape().toArray();
+        Autograd.record(perItem, "NllLossBackward0", new Tensor[] {flat}, (g, saved) -> {
+            Tensor d = Creation.empty(flatShape, g.dtype(), g.device());
+            g.backend().nllBackward(g.contiguous().raw(), saved.get(0).raw(), ignoreIndex, smoothing, d.raw());
             return new Tensor[] {d};
-        }, target);
+        }, tgt);   // the targets, flattened (a view of them when they were contiguous)
         return switch (reduction) {
             case NONE -> perItem.reshape(target.shape().toArray());
             case SUM -> perItem.sum();

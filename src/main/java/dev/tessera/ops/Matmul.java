@@ -22,7 +22,7 @@ public final class Matmul {
         checkOperands("mm", a, b);
         Tensor out = kernel(batchOf1(a.raw()), batchOf1(b.raw())).view(a.size(0), b.size(1));
         return Autograd.record(out, "MmBackward0", new Tensor[] {a, b},
-                g -> new Tensor[] {a.requiresGrad() ? mm(g, b.t()) : null, b.requiresGrad() ? mm(a.t(), g) : null}, a, b);
+                (g, saved) -> new Tensor[] {saved.needsInputGrad(0) ? mm(g, saved.get(1).t()) : null, saved.needsInputGrad(1) ? mm(saved.get(0).t(), g) : null}, a, b);
     }
 
     /** [B, n, k] @ [B, k, m] → [B, n, m]. */
@@ -36,7 +36,8 @@ public final class Matmul {
         checkOperands("bmm", a, b);
         Tensor out = kernel(a.raw(), b.raw());
         return Autograd.record(out, "BmmBackward0", new Tensor[] {a, b},
-                g -> new Tensor[] {a.requiresGrad() ? bmm(g, b.transpose(1, 2)) : null, b.requiresGrad() ? bmm(a.transpose(1, 2), g) : null}, a, b);
+                (g, saved) -> new Tensor[] {saved.needsInputGrad(0) ? bmm(g, saved.get(1).transpose(1, 2)) : null,
+                        saved.needsInputGrad(1) ? bmm(saved.get(0).transpose(1, 2), g) : null}, a, b);
     }
 
     /**

@@ -57,13 +57,12 @@ public final class Norm {
             nk = nk.contiguous();
         }
         Tensor out = nk.view(outShape);
-        final Tensor norm = nk;
         // PyTorch 1.13 names this node NormBackward1; PyTorch 2.x, which routes Tensor.norm through
         // linalg.vector_norm, LinalgVectorNormBackward0 (DESIGN.md's reference).
-        return Autograd.record(out, "LinalgVectorNormBackward0", new Tensor[] {x}, g -> {
+        return Autograd.record(out, "LinalgVectorNormBackward0", new Tensor[] {x}, (g, saved) -> {
             Tensor gk = g.reshape(keepShape);
-            return new Tensor[] {backward(x, norm, gk, p, red)};
-        }, x, norm);
+            return new Tensor[] {backward(saved.get(0), saved.get(1), gk, p, red)};
+        }, x, nk);
     }
 
     private static Tensor sum(Tensor t, int[] red) { return red.length == 0 ? t : t.sum(red, true); }

@@ -1,5 +1,7 @@
 package dev.tessera.ops;
 
+import dev.tessera.DType;
+import dev.tessera.Device;
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
 import dev.tessera.autograd.Autograd;
@@ -35,16 +37,18 @@ public final class Normalization {
         x.backend().layerNorm(x2.raw(), w == null ? null : w.raw(), b == null ? null : b.raw(), eps, out.raw(), mean.raw(), rstd.raw());
         long[] shape = x.shape().toArray();
         Tensor result = out.view(shape);
-        return Autograd.record(result, "NativeLayerNormBackward0", new Tensor[] {x, weight, bias}, g -> {
+        long[] wShape = weight == null ? null : weight.shape().toArray(), bShape = bias == null ? null : bias.shape().toArray();
+        return Autograd.record(result, "NativeLayerNormBackward0", new Tensor[] {x, weight, bias}, (g, saved) -> {
+            Tensor xs = saved.get(0), ws = saved.get(1), mu = saved.get(2), r = saved.get(3);
             Tensor g2 = g.contiguous().view(rows, n);
-            Tensor xhat = x2.sub(mean).mul(rstd);
-            Tensor gw = w == null ? g2 : g2.mul(w);
+            Tensor xhat = xs.sub(mu).mul(r);
+            Tensor gw = ws == null ? g2 : g2.mul(ws);
             // dx = rstd·(gŵ − mean(gŵ) − x̂·mean(gŵ·x̂)), the derivative of normalising by the row's own statistics
-            Tensor dx = gw.sub(gw.mean(1, true)).sub(xhat.mul(gw.mul(xhat).mean(1, true))).mul(rstd).view(shape);
-            Tensor dw = weight == null ? null : g2.mul(xhat).sum(0).view(weight.shape().toArray());
-            Tensor db = bias == null ? null : g2.sum(0).view(bias.shape().toArray());
+            Tensor dx = gw.sub(gw.mean(1, true)).sub(xhat.mul(gw.mul(xhat).mean(1, true))).mul(r).view(shape);
+            Tensor dw = saved.needsInputGrad(1) ? g2.mul(xhat).sum(0).view(wShape) : null;
+            Tensor db = saved.needsInputGrad(2) ? g2.sum(0).view(bShape) : null;
             return new Tensor[] {dx, dw, db};
-        }, x, weight);
+        }, x2, w, Autograd.temporary(mean), Autograd.temporary(rstd));
     }
 
     /**
@@ -78,15 +82,16 @@ public final class Normalization {
         var be = x.backend();
         if (!training) {
             if (out.numel() > 0) be.batchNormInference(x3.raw(), raw(weight), raw(bias), runningMean.raw(), runningVar.raw(), eps, out.raw());
-            return Autograd.record(out.view(shape), "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, g -> {
+            return Autograd.record(out.view(shape), "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, (g, saved) -> {
                 // y = (x − μ)·r·w + b with fixed μ, r = 1/√(σ² + eps): the gradients are elementwise
+                Tensor xs = saved.get(0), rMean = saved.get(1), rVar = saved.get(2), ws = saved.get(3);
                 Tensor g3 = g.contiguous().view(n, c, s);
-                Tensor rstd = runningVar.add(eps).rsqrt().view(1, c, 1), xhat = x3.sub(runningMean.view(1, c, 1)).mul(rstd);
-                Tensor dx = x.requiresGrad() ? g3.mul(weight == null ? rstd : rstd.mul(weight.view(1, c, 1))).view(shape) : null;
-                Tensor dw = weight != null && weight.requiresGrad() ? g3.mul(xhat).sum(new int[] {0, 2}, false) : null;
-                Tensor db = bias != null && bias.requiresGrad() ? g3.sum(new int[] {0, 2}, false) : null;
+                Tensor rstd = rVar.add(eps).rsqrt().view(1, c, 1), xhat = xs.sub(rMean.view(1, c, 1)).mul(rstd);
+                Tensor dx = saved.needsInputGrad(0) ? g3.mul(ws == null ? rstd : rstd.mul(ws.view(1, c, 1))).view(shape) : null;
+                Tensor dw = saved.needsInputGrad(1) ? g3.mul(xhat).sum(new int[] {0, 2}, false) : null;
+                Tensor db = saved.needsInputGrad(2) ? g3.sum(new int[] {0, 2}, false) : null;
                 return new Tensor[] {dx, dw, db};
-            }, x, runningMean, runningVar);
+            }, x3, runningMean, runningVar, weight);
         }
         Tensor saveMean = Creation.empty(new long[] {c}, x.dtype(), x.device()), saveInvStd = Creation.empty(new long[] {c}, x.dtype(), x.device());
         Tensor rm = runningMean == null ? null : runningMean.contiguous(), rv = runningVar == null ? null : runningVar.contiguous();
@@ -97,14 +102,17 @@ public final class Normalization {
                 if (rv != runningVar) runningVar.copy_(rv); else runningVar.internalBumpVersion();
             }
         }
-        return Autograd.record(out.view(shape), "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, g -> {
+        DType dtype = x.dtype();
+        Device device = x.device();
+        return Autograd.record(out.view(shape), "NativeBatchNormBackward0", new Tensor[] {x, weight, bias}, (g, saved) -> {
             Tensor g3 = g.contiguous().view(n, c, s);
-            Tensor dx = x.requiresGrad() ? Creation.empty(new long[] {n, c, s}, x.dtype(), x.device()) : null;
-            Tensor dw = weight != null && weight.requiresGrad() ? Creation.empty(new long[] {c}, x.dtype(), x.device()) : null;
-            Tensor db = bias != null && bias.requiresGrad() ? Creation.empty(new long[] {c}, x.dtype(), x.device()) : null;
-            g.backend().batchNormBackward(g3.raw(), x3.raw(), raw(weight), saveMean.raw(), saveInvStd.raw(), eps, raw(dx), raw(dw), raw(db));
+            Tensor dx = saved.needsInputGrad(0) ? Creation.empty(new long[] {n, c, s}, dtype, device) : null;
+            Tensor dw = saved.needsInputGrad(1) ? Creation.empty(new long[] {c}, dtype, device) : null;
+            Tensor db = saved.needsInputGrad(2) ? Creation.empty(new long[] {c}, dtype, device) : null;
+            g.backend().batchNormBackward(g3.raw(), saved.get(0).raw(), raw(saved.get(1)), saved.get(2).raw(), saved.get(3).raw(), eps,
+                    raw(dx), raw(dw), raw(db));
             return new Tensor[] {dx == null ? null : dx.view(shape), dw, db};
-        }, x, weight);
+        }, x3, weight, Autograd.temporary(saveMean), Autograd.temporary(saveInvStd));
     }
 
     private static dev.tessera.backend.View raw(Tensor t) { return t == null ? null : t.contiguous().raw(); }

@@ -70,14 +70,14 @@ public final class Reductions {
         long[] shape = x.shape().toArray();
         int[] dims = normalizeDims(null, shape.length, "sum");
         Tensor out = reduceKernel(ReduceOp.SUM, x, dims, false, sumType(x));
-        return Autograd.record(out, "SumBackward0", new Tensor[] {x}, g -> new Tensor[] {g.expand(shape)});
+        return Autograd.record(out, "SumBackward0", new Tensor[] {x}, (g, saved) -> new Tensor[] {g.expand(shape)});
     }
 
     public static Tensor sum(Tensor x, int[] dimsIn, boolean keepdim) {
         long[] shape = x.shape().toArray();
         int[] dims = normalizeDims(dimsIn, shape.length, "sum");
         Tensor out = reduceKernel(ReduceOp.SUM, x, dims, keepdim, sumType(x));
-        return Autograd.record(out, "SumBackward1", new Tensor[] {x}, g -> new Tensor[] {expandBack(g, shape, dims, keepdim)});
+        return Autograd.record(out, "SumBackward1", new Tensor[] {x}, (g, saved) -> new Tensor[] {expandBack(g, shape, dims, keepdim)});
     }
 
     public static Tensor meanAll(Tensor x) {
@@ -106,8 +106,8 @@ public final class Reductions {
         if (x.numel() == 0)
             throw new TesseraException(op + "(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.");
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, x, normalizeDims(null, x.dim(), op), false, x.dtype());
-        return Autograd.record(out, max ? "MaxBackward1" : "MinBackward1", new Tensor[] {x}, g -> {
-            Tensor hits = x.eq(out).to(g.dtype());
+        return Autograd.record(out, max ? "MaxBackward1" : "MinBackward1", new Tensor[] {x}, (g, saved) -> {
+            Tensor hits = saved.get(0).eq(saved.get(1)).to(g.dtype());
             return new Tensor[] {hits.mul(g.div(hits.sum()))};
         }, x, out);
     }
@@ -120,8 +120,8 @@ public final class Reductions {
         checkNonEmptyDim(x, d, op);
         Tensor out = reduceKernel(max ? ReduceOp.MAX : ReduceOp.MIN, x, new int[] {d}, keepdim, x.dtype());
         long[] shape = x.shape().toArray();
-        return Autograd.record(out, max ? "MaxBackward0" : "MinBackward0", new Tensor[] {x}, g -> {
-            Tensor idx = arg(x, d, true, max);
+        return Autograd.record(out, max ? "MaxBackward0" : "MinBackward0", new Tensor[] {x}, (g, saved) -> {
+            Tensor idx = arg(saved.get(0), d, true, max);
             return new Tensor[] {oneHot(idx, shape, d, g.dtype()).mul(keepdim ? g : g.unsqueeze(d))};
         }, x);
     }

@@ -30,8 +30,9 @@ public final class Softmax {
             }
         }
         Tensor result = out;
-        return Autograd.record(result, name, new Tensor[] {x}, g -> new Tensor[] {log
-                ? g.sub(result.exp().mul(g.sum(d, true)))
-                : result.mul(g.sub(g.mul(result).sum(d, true)))}, result);
+        return Autograd.record(result, name, new Tensor[] {x}, (g, saved) -> {
+            Tensor y = saved.get(0);
+            return new Tensor[] {log ? g.sub(y.exp().mul(g.sum(d, true))) : y.mul(g.sub(g.mul(y).sum(d, true)))};
+        }, result);
     }
 }

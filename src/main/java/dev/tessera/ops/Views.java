@@ -97,7 +97,7 @@ public final class Views {
     private static Tensor asView(Tensor t, long[] newShape, long[] strides, String name) {
         long[] old = t.shape().toArray();
         Tensor out = viewOf(t, t.raw().offset(), newShape, strides);
-        return Autograd.record(out, name, new Tensor[] {t}, g -> new Tensor[] {g.reshape(old)});
+        return Autograd.record(out, name, new Tensor[] {t}, (g, saved) -> new Tensor[] {g.reshape(old)});
     }
 
     public static Tensor transpose(Tensor t, int dim0, int dim1) {
@@ -108,7 +108,7 @@ public final class Views {
         perm[a] = b;
         perm[b] = a;
         Tensor out = permuted(t, perm);
-        return Autograd.record(out, "TransposeBackward0", new Tensor[] {t}, g -> new Tensor[] {g.transpose(a, b)});
+        return Autograd.record(out, "TransposeBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.transpose(a, b)});
     }
 
     /** All dimensions reversed, as PyTorch's {@code .T} (PermuteBackward0). */
@@ -144,7 +144,7 @@ public final class Views {
             inverse[perm[i]] = i;
         }
         Tensor out = permuted(t, perm);
-        return Autograd.record(out, "PermuteBackward0", new Tensor[] {t}, g -> new Tensor[] {g.permute(inverse)});
+        return Autograd.record(out, "PermuteBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.permute(inverse)});
     }
 
     private static Tensor permuted(Tensor t, int[] perm) {
@@ -160,7 +160,7 @@ public final class Views {
         long[] ns = new long[kept], nst = new long[kept];
         for (int i = 0, j = 0; i < sh.length; i++) if (sh[i] != 1) { ns[j] = sh[i]; nst[j++] = st[i]; }
         Tensor out = viewOf(t, t.raw().offset(), ns, nst);
-        return Autograd.record(out, "SqueezeBackward0", new Tensor[] {t}, g -> new Tensor[] {g.reshape(sh)});
+        return Autograd.record(out, "SqueezeBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.reshape(sh)});
     }
 
     public static Tensor squeeze(Tensor t, int dim) {
@@ -169,7 +169,7 @@ public final class Views {
         long[] sh = t.shape().toArray();
         if (sh[d] != 1) return t;
         Tensor out = viewOf(t, t.raw().offset(), remove(sh, d), remove(t.stride(), d));
-        return Autograd.record(out, "SqueezeBackward1", new Tensor[] {t}, g -> new Tensor[] {g.unsqueeze(d)});
+        return Autograd.record(out, "SqueezeBackward1", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.unsqueeze(d)});
     }
 
     public static Tensor unsqueeze(Tensor t, int dim) {
@@ -177,7 +177,7 @@ public final class Views {
         long[] sh = t.shape().toArray(), st = t.stride();
         long stride = d < sh.length ? sh[d] * st[d] : 1;
         Tensor out = viewOf(t, t.raw().offset(), insert(sh, d, 1), insert(st, d, stride));
-        return Autograd.record(out, "UnsqueezeBackward0", new Tensor[] {t}, g -> new Tensor[] {g.squeeze(d)});
+        return Autograd.record(out, "UnsqueezeBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g.squeeze(d)});
     }
 
     public static Tensor flatten(Tensor t, int startDim, int endDim) {
@@ -218,7 +218,7 @@ public final class Views {
         ns[d] = len;
         nst[d] = st[d] * step;
         Tensor out = viewOf(t, t.raw().offset() + s * st[d], ns, nst);
-        return Autograd.record(out, "SliceBackward0", new Tensor[] {t}, g -> {
+        return Autograd.record(out, "SliceBackward0", new Tensor[] {t}, (g, saved) -> {
             Tensor full = Creation.full(0, sh, g.dtype(), g.device());
             slice(full, d, s, e, step).copy_(g);
             return new Tensor[] {full};
@@ -242,7 +242,7 @@ public final class Views {
         long i = index < 0 ? index + size : index;
         long[] sh = t.shape().toArray(), st = t.stride();
         Tensor out = viewOf(t, t.raw().offset() + i * st[d], remove(sh, d), remove(st, d));
-        return Autograd.record(out, "SelectBackward0", new Tensor[] {t}, g -> {
+        return Autograd.record(out, "SelectBackward0", new Tensor[] {t}, (g, saved) -> {
             Tensor full = Creation.full(0, sh, g.dtype(), g.device());
             select(full, d, i).copy_(g);
             return new Tensor[] {full};
@@ -268,7 +268,7 @@ public final class Views {
         if (Arrays.equals(target, sh)) return t;
         View e = Elementwise.expandedView(t, target);
         Tensor out = viewOf(t, e.offset(), e.shape(), e.strides());
-        return Autograd.record(out, "ExpandBackward0", new Tensor[] {t}, g -> new Tensor[] {g});   // engine sums back to shape
+        return Autograd.record(out, "ExpandBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g});   // engine sums back to shape
     }
 
     public static Tensor contiguous(Tensor t) { return t.isContiguous() ? t : cloneTensor(t); }
@@ -276,7 +276,7 @@ public final class Views {
     public static Tensor cloneTensor(Tensor t) {
         Tensor out = Creation.empty(t.shape().toArray(), t.dtype(), t.device());
         t.backend().copy(t.raw(), out.raw());
-        return Autograd.record(out, "CloneBackward0", new Tensor[] {t}, g -> new Tensor[] {g});
+        return Autograd.record(out, "CloneBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g});
     }
 
     public static Tensor cat(List<Tensor> tensors, int dim) {
@@ -309,9 +309,11 @@ public final class Views {
             at += t.shape().get(d);
         }
         Tensor[] inputs = tensors.toArray(new Tensor[0]);
-        return Autograd.record(out, "CatBackward0", inputs, g -> {
-            Tensor[] grads = new Tensor[inputs.length];
-            for (int i = 0; i < inputs.length; i++) grads[i] = g.narrow(d, starts[i], inputs[i].shape().get(d));
+        long[] lengths = new long[inputs.length];
+        for (int i = 0; i < inputs.length; i++) lengths[i] = inputs[i].shape().get(d);
+        return Autograd.record(out, "CatBackward0", inputs, (g, saved) -> {
+            Tensor[] grads = new Tensor[lengths.length];
+            for (int i = 0; i < lengths.length; i++) grads[i] = g.narrow(d, starts[i], lengths[i]);
             return grads;
         });
     }
