@@ -17,6 +17,7 @@ module dev.tessera {
     requires jcuda;
     requires jcublas;
     requires jcudnn;
+    requires java.management;   // GC.run under -XX:+DisableExplicitGC (backend.cuda.GarbageCollection)
     requires static jdk.incubator.vector;
     requires static info.picocli;
     requires static java.desktop;

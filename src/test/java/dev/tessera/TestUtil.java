@@ -15,9 +15,10 @@ public final class TestUtil {
     private TestUtil() {}
 
     /**
-     * Runs the GC and waits until the Cleaners have handed unreachable CUDA blocks back to the
-     * allocator (they run on their own thread): {@link Cuda#memoryAllocated()} holds still for
-     * 100 ms, or 5 s pass. Returns that count.
+     * Runs the GC and waits until the blocks of unreachable CUDA tensors are back with the allocator
+     * (the GC reports them through a reference queue, a moment after it returns):
+     * {@link Cuda#memoryAllocated()} holds still for 100 ms, or 5 s pass. Returns that count. For
+     * tests that measure what a step keeps live; never needed to keep memory flat.
      */
     public static long settledCudaMemory() throws InterruptedException {
         System.gc();

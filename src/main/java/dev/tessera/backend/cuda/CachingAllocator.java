@@ -5,7 +5,13 @@ import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
 
 import dev.tessera.CudaOutOfMemoryException;
+import java.lang.ref.PhantomReference;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
 import java.util.ArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Comparator;
 import java.util.List;
 import java.util.TreeSet;
@@ -22,14 +28,71 @@ import jcuda.driver.CUresult;
  * neighbours in the segment. So varying shapes reuse the same segments instead of growing the
  * cache by one bucket per size.
  *
+ * <p>Before the cache grows past a soft limit (twice what was allocated after the last collection,
+ * at least 1/16 of the device's memory and 64 MiB) the GC is run first, so that the blocks of tensors user code dropped come back
+ * instead of new segments (the JVM's heap does not feel device memory); under
+ * {@code -XX:+DisableExplicitGC} through the {@code GC.run} diagnostic command. Tensors the backward
+ * pass and ops make for themselves do not wait for that: they are released when done.
+ *
  * <p>On allocation failure: fully free segments are returned to the driver and the allocation is
- * retried; then the GC is asked to run the Cleaners of unreachable tensors, and the allocation is
- * retried each time blocks come back, for as long as they keep coming (a wait on released bytes,
- * not a fixed sleep), before {@link CudaOutOfMemoryException} is thrown with PyTorch's numbers.
+ * retried; then the GC is asked to find unreachable tensors, and the allocation is retried each time
+ * their blocks come back, for as long as they keep coming (a wait on the GC's reference queue, not
+ * a fixed sleep), before {@link CudaOutOfMemoryException} is thrown with PyTorch's numbers.
  * Blocks are reused in stream order: every kernel runs on the device's one stream, so work queued
  * after a release runs after the work that still read the block.
  */
 final class CachingAllocator {
+    /**
+     * Storages that became unreachable, found by the GC. The allocating thread hands their blocks back
+     * itself ({@link #drainUnreachable}) instead of a Cleaner thread: right after a collection the blocks
+     * are there, however busy the machine, without waiting for another thread to be scheduled.
+     */
+    private static final ReferenceQueue<CudaStorage> UNREACHABLE = new ReferenceQueue<>();
+    private static final Set<StorageRef> TRACKED = ConcurrentHashMap.newKeySet();   // a phantom reference must stay reachable itself
+
+    /** The block of one storage; released once, by close() or when the storage is found unreachable. */
+    static final class StorageRef extends PhantomReference<CudaStorage> {
+        private final Block block;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        private StorageRef(CudaStorage storage, Block block) {
+            super(storage, UNREACHABLE);
+            this.block = block;
+        }
+
+        void releaseOnce() {
+            if (!released.compareAndSet(false, true)) return;
+            TRACKED.remove(this);
+            clear();
+            block.owner().release(block);
+        }
+    }
+
+    static StorageRef track(CudaStorage storage, Block block) {
+        StorageRef r = new StorageRef(storage, block);
+        TRACKED.add(r);
+        return r;
+    }
+
+    /** Hands back the blocks of every storage the GC found unreachable so far. Called holding no allocator's lock. */
+    static void drainUnreachable() {
+        for (Reference<? extends CudaStorage> r; (r = UNREACHABLE.poll()) != null; ) ((StorageRef) r).releaseOnce();
+    }
+
+    /** Waits up to {@code nanos} for the first unreachable storage the GC reports, then hands back all there are. */
+    private static boolean awaitUnreachable(long nanos) {
+        try {
+            Reference<? extends CudaStorage> r = UNREACHABLE.remove(Math.max(1, nanos / 1_000_000));
+            if (r == null) return false;
+            ((StorageRef) r).releaseOnce();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        drainUnreachable();
+        return true;
+    }
+
     /** What a storage holds: its pointer and size; released through {@link #release}. */
     record Block(DevicePointer ptr, long size, CachingAllocator owner, Chunk chunk) {}
 
@@ -58,7 +121,11 @@ final class CachingAllocator {
     private final CudaDevice device;
     private final TreeSet<Chunk> smallFree = new TreeSet<>(BEST_FIT), largeFree = new TreeSet<>(BEST_FIT);
     private final List<Chunk> segments = new ArrayList<>();
-    private long allocated, reserved, peakAllocated, releasedBytes, retries;
+    /** Soft-limit collections: the least headroom, and how long to wait for what a GC found unreachable. */
+    static final long MIN_SOFT_LIMIT = 64L << 20, FIRST_RELEASE_NANOS = 100_000_000L, QUIET_NANOS = 2_000_000L, MAX_WAIT_NANOS = 200_000_000L;
+
+    private long allocated, reserved, peakAllocated, retries, collections;
+    private long lowAllocated, minSoftLimit = -1;   // see softLimit()
 
     CachingAllocator(CudaDevice device) { this.device = device; }
 
@@ -82,7 +149,16 @@ final class CachingAllocator {
             Chunk c = takeCached(size, small);
             if (c != null) return handOut(c, size);
         }
+        drainUnreachable();   // blocks the GC already found come back before anything bigger is tried
+        synchronized (this) {
+            Chunk c = takeCached(size, small);
+            if (c != null) return handOut(c, size);
+        }
         long segment = segmentSize(size);
+        if (overSoftLimit(segment)) {   // before growing: let the GC hand back what unreachable tensors hold
+            Block b = collectAndTake(size, small);
+            if (b != null) return b;
+        }
         DevicePointer ptr = tryAlloc(segment);
         if (ptr == null) ptr = recover(size, small, segment);
         if (ptr == null) {
@@ -104,6 +180,54 @@ final class CachingAllocator {
             return handOut(c, size);
         }
     }
+
+    /**
+     * Whether growing the cache by {@code segment} would pass the soft limit: twice what was still
+     * allocated after the last collection (at least {@link #minSoftLimit()}). Tensors that user code
+     * dropped hold their blocks until the GC finds them, and the JVM's heap does not feel device
+     * memory, so without this a long run grows the cache by the garbage of every step until the
+     * driver runs out. Above the limit a collection comes first; cuMemAlloc only if it freed too little.
+     */
+    private synchronized boolean overSoftLimit(long segment) { return reserved + segment > softLimit(); }
+
+    /**
+     * Twice the least allocated since the last collection began: what a collection frees may come back
+     * a little after the collecting allocation has moved on, and the least value seen since is what was
+     * really live. At least {@link #minSoftLimit()}.
+     */
+    private long softLimit() { return Math.max(minSoftLimit(), 2 * lowAllocated); }
+
+    /** The least headroom: 1/16 of the device's memory, at least 64 MiB (fewer collections on a big card). */
+    private long minSoftLimit() {
+        if (minSoftLimit < 0) minSoftLimit = Math.max(MIN_SOFT_LIMIT, device.totalMemory() / 16);
+        return minSoftLimit;
+    }
+
+    /**
+     * A full GC, then the blocks of the storages it found unreachable are handed back here until none
+     * came for {@link #QUIET_NANOS} ({@link #FIRST_RELEASE_NANOS} before the first while no block of
+     * {@code size} fits; at most {@link #MAX_WAIT_NANOS} in all). Takes the block if one fits.
+     */
+    private Block collectAndTake(long size, boolean small) {
+        synchronized (this) {
+            collections++;
+            lowAllocated = allocated;
+        }
+        GarbageCollection.collect();
+        long start = System.nanoTime();
+        boolean arrived = false;
+        // Until nothing more comes, not just until a block fits: the soft limit needs what is really live.
+        while (System.nanoTime() - start < MAX_WAIT_NANOS) {
+            if (!awaitUnreachable(arrived || fits(size, small) ? QUIET_NANOS : FIRST_RELEASE_NANOS)) break;
+            arrived = true;
+        }
+        synchronized (this) {
+            Chunk c = takeCached(size, small);
+            return c == null ? null : handOut(c, size);
+        }
+    }
+
+    private synchronized boolean fits(long size, boolean small) { return takeCachedPeek(size, small); }
 
     /** The best-fit free chunk of the pool, removed from it; null when none fits. */
     private Chunk takeCached(long size, boolean small) {
@@ -136,26 +260,21 @@ final class CachingAllocator {
     }
 
     /**
-     * Empties the cache and retries; then asks the GC for unreachable tensors' blocks and retries
-     * each time released bytes arrive (Cleaners run on their own thread), up to ~2 s without any.
+     * Empties the cache and retries; then runs the GC and retries each time the blocks of unreachable
+     * storages come back, for as long as they keep coming (up to ~2 s without any). Called holding no lock.
      */
     private DevicePointer recover(long size, boolean small, long segment) {
-        retries++;
+        synchronized (this) { retries++; }
         emptyCache();
         DevicePointer ptr = tryAlloc(segment);
         long deadline = System.nanoTime() + 2_000_000_000L;
         while (ptr == null && System.nanoTime() < deadline) {
-            long before;
-            synchronized (this) {
-                before = releasedBytes;
-                System.gc();
-                try { wait(100); } catch (InterruptedException e) { Thread.currentThread().interrupt(); return null; }
-                if (releasedBytes == before) continue;   // nothing came back yet: keep waiting until the deadline
-                if (takeCachedPeek(size, small)) return null;   // a released block fits: the caller takes it from the cache
-            }
+            GarbageCollection.collect();
+            if (!awaitUnreachable(100_000_000L)) continue;   // nothing came back yet: collect again until the deadline
+            if (fits(size, small)) return null;   // a released block fits: the caller takes it from the cache
             emptyCache();
             ptr = tryAlloc(segment);
-            deadline = System.nanoTime() + 2_000_000_000L;   // bytes are still arriving: give them time
+            deadline = System.nanoTime() + 2_000_000_000L;   // blocks are still arriving: give them time
         }
         return ptr;
     }
@@ -176,11 +295,11 @@ final class CachingAllocator {
         }
     }
 
-    /** Called by a storage's Cleaner or close() (any thread): the block becomes reusable, merged with free neighbours; no CUDA call. */
+    /** Called by close() (any thread) or when the storage was found unreachable: the block becomes reusable, merged with free neighbours; no CUDA call. */
     synchronized void release(Block block) {
         Chunk c = block.chunk();
         allocated -= c.size;
-        releasedBytes += c.size;
+        lowAllocated = Math.min(lowAllocated, allocated);
         TreeSet<Chunk> pool = c.small ? smallFree : largeFree;
         c.free = true;
         if (c.next != null && c.next.free) {
@@ -199,11 +318,11 @@ final class CachingAllocator {
             c = p;
         }
         pool.add(c);
-        notifyAll();
     }
 
     /** Returns every fully free segment to the driver, after the queued kernels that may still touch them have run. */
     void emptyCache() {
+        drainUnreachable();
         synchronized (this) {
             device.synchronize();
             for (var it = segments.iterator(); it.hasNext(); ) {
@@ -218,11 +337,15 @@ final class CachingAllocator {
         }
     }
 
-    synchronized long allocated() { return allocated; }
+    long allocated() {
+        drainUnreachable();   // what the GC found counts as freed, as PyTorch's counters drop when the last reference goes
+        synchronized (this) { return allocated; }
+    }
     synchronized long reserved() { return reserved; }
     synchronized long peakAllocated() { return peakAllocated; }
     synchronized void resetPeak() { peakAllocated = allocated; }
     synchronized long retries() { return retries; }
+    synchronized long collections() { return collections; }
 
     /** torch.cuda.memory_summary's gist: a small table of the counters and the segments. */
     synchronized String summary() {
@@ -240,8 +363,10 @@ final class CachingAllocator {
                 | free in cached blocks          | %14.2f MiB          |
                 | segments (small / large)       | %8d / %-8d         |
                 | allocation retries (OOM path)  | %14d              |
+                | GC collections (soft limit)    | %14d              |
+                | soft limit                     | %14.2f MiB          |
                 |===========================================================|
                 """, device.device(), allocated / 1048576.0, peakAllocated / 1048576.0, reserved / 1048576.0, freeCached / 1048576.0,
-                smallSegs, segments.size() - smallSegs, retries);
+                smallSegs, segments.size() - smallSegs, retries, collections, softLimit() / 1048576.0);
     }
 }

@@ -211,8 +211,7 @@ public final class CudaBackend implements Backend {
     @Override public void nll(View logp, View target, long ignoreIndex, double smoothing, View loss) {
         long rows = logp.shape()[0], c = logp.shape()[1];
         if (rows == 0) return;
-        CudaStorage bad = (CudaStorage) allocate(DType.INT64, 1);
-        fill(new View(bad, 0, new long[] {1}, new long[] {1}), Long.MIN_VALUE);   // -2^63: exact as a double
+        CudaStorage bad = (CudaStorage) fromHost(new long[] {Long.MIN_VALUE});   // "no bad target"; an async copy, no kernel
         dev.kernels.launch("nll_" + dt(logp.dtype()), rows, logp, target, loss, rows, c, ignoreIndex, smoothing, bad);
         dev.errors.add(bad, Long.MIN_VALUE, t -> new TesseraIndexException("Target " + t + " is out of bounds."));
     }
@@ -391,8 +390,7 @@ public final class CudaBackend implements Backend {
     @Override public void indexSelect(View table, View index, View out) {
         long m = index.numel(), d = table.shape()[1], rows = table.shape()[0];
         if (m == 0) return;
-        CudaStorage flag = (CudaStorage) allocate(DType.INT64, 1);
-        fill(new View(flag, 0, new long[] {1}, new long[] {1}), 0);
+        CudaStorage flag = (CudaStorage) fromHost(new long[] {0});   // an async copy, no kernel
         dev.kernels.launch("index_select_" + dt(table.dtype()), m * d, table, index, out, m, d, rows, flag);
         dev.errors.add(flag, 0, v -> new TesseraIndexException("index out of range in self"));
     }

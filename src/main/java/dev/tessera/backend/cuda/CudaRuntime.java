@@ -64,6 +64,8 @@ public final class CudaRuntime {
     public static void resetPeakMemoryStats(int index) { backend(index).cudaDevice().allocator.resetPeak(); }
     public static String memorySummary(int index) { return backend(index).cudaDevice().allocator.summary(); }
     public static long allocationRetries(int index) { return backend(index).cudaDevice().allocator.retries(); }
+    /** Garbage collections the allocator ran before growing past its soft limit. */
+    public static long gcCollections(int index) { return backend(index).cudaDevice().allocator.collections(); }
     public static void emptyCache(int index) { backend(index).cudaDevice().allocator.emptyCache(); }
     public static void synchronize(int index) { backend(index).cudaDevice().synchronize(); }
     public static void setAllowTf32(int index, boolean allow) { backend(index).cudaDevice().setAllowTf32(allow); }

@@ -164,7 +164,7 @@ final class Kernels {
         }
         cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, device.stream, kernelParams[args.length], null);
         // The views and storages passed hold their blocks until the launch is queued: were one
-        // collected earlier, its Cleaner could hand the block to another thread's allocation first.
+        // collected earlier, another thread's allocation could take its block back and hand it out first.
         Reference.reachabilityFence(args);
     }
 }

@@ -39,7 +39,7 @@ class CudaMemoryTest {
 
     @BeforeEach void requireCuda() { TestUtil.assumeCuda(); }
 
-    /** Lets the Cleaners of earlier tests' garbage run first, so the counters move only by what a test does. */
+    /** Lets earlier tests' garbage come back first, so the counters move only by what a test does. */
     private static void settle() throws InterruptedException { TestUtil.settledCudaMemory(); }
 
     private static CUdeviceptr address(Tensor t) { return ((CudaStorage) t.raw().storage()).ptr(); }
@@ -75,7 +75,7 @@ class CudaMemoryTest {
 
         t = null;
         view = null;
-        settle();   // the Cleaner of t's storage must not hand the block back again: next holds it
+        settle();   // t's storage, now unreachable, must not hand the block back again: next holds it
         Tensor other = Tensor.zeros(new long[] {N}, DType.FLOAT32, Device.cuda());
         assertNotEquals(((DevicePointer) address(next)).address(), ((DevicePointer) address(other)).address());
         assertEquals(N, next.sum().item(), 0.0, "next's data was not overwritten through a second release");
