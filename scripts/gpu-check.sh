@@ -42,7 +42,9 @@ if grep -q '^cuda: *unavailable' "$LOG/info.log" && grep -q '^/' "$LOG/find-libs
 fi
 
 CP="$B/tessera.jar:$B/test-classes$(find "$B/test-lib" -name '*.jar' ! -name 'junit-platform-console-standalone*' -printf ':%p')"
-step tests 230 env TESSERA_REQUIRE_CUDA=1 TESSERA_REQUIRE_CUDNN=1 "${JAVA[@]}" -jar "$B"/test-lib/junit-platform-console-standalone-*.jar execute \
+# TESSERA_CUDA_POISON=1: every block the allocator hands out reads NaN until written, so a kernel
+# that reads memory it never wrote fails its test instead of passing on a fresh block's zeros.
+step tests 230 env TESSERA_REQUIRE_CUDA=1 TESSERA_REQUIRE_CUDNN=1 TESSERA_CUDA_POISON=1 "${JAVA[@]}" -jar "$B"/test-lib/junit-platform-console-standalone-*.jar execute \
   --disable-banner --details=summary --class-path "$CP" --scan-classpath "$B/test-classes" --reports-dir "$LOG/junit"
 grep -E 'MethodSource|=> ' "$LOG/tests.log" | head -40 > "$LOG/tests-failures.log"
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <map>
 #include <set>
@@ -379,19 +380,74 @@ CUresult cuMemGetInfo_v2(size_t* freeBytes, size_t* total) {
 const size_t PAGE = 4096;
 size_t mappedBytes(size_t bytes) { return ((bytes + 255) / 256 * 256 + PAGE - 1) / PAGE * PAGE + PAGE; }
 
-// Each block is two kernel mappings (data, guard); the process may have only vm.max_map_count
-// (often 65530) of them, and the JVM needs its own. Past this many blocks the emulated device
-// is out of memory, and Tessera's allocator empties its cache, runs the GC and retries.
+} // extern "C"
+
+namespace {
+
+// Each block is two kernel mappings (data, guard), plus one per POISON_CHUNK past the first and a
+// few each time cuMemsetD8 poisons a large range again; the process may have only vm.max_map_count (often 65530) of them, and the JVM needs its own. Past
+// this many blocks the emulated device is out of memory, and Tessera's allocator empties its
+// cache, runs the GC and retries.
 const size_t MAX_BLOCKS = 16384;
+
+// A real cuMemAlloc returns memory of unspecified content, often zeros (as a fresh mmap's), so a
+// kernel that reads what nobody wrote would pass by luck. Every new block reads as the poison byte
+// TESSERA_EMU_POISON (default 0xFF: NaN as FLOAT32/FLOAT64, -1 as INT64, 255 as a BOOL byte; 0
+// disables) until written, so such a read shows up as NaN. Freed blocks are unmapped: reading one faults.
+int poisonByte() {
+    static const int b = getenv("TESSERA_EMU_POISON") ? (int) strtol(getenv("TESSERA_EMU_POISON"), nullptr, 0) & 0xFF : 0xFF;
+    return b;
+}
+
+// The poison is one memfd of POISON_CHUNK poison bytes, mapped copy-on-write over a block's pages:
+// a block costs nothing until a page of it is written (a memset of a 2 GiB block takes seconds),
+// and pages only read share the memfd's. -1 when poisoning is off (or memfd is unavailable: then memset).
+const size_t POISON_CHUNK = 32 << 20;
+int poisonFd() {
+    static const int fd = [] {
+        if (!poisonByte()) return -1;
+        int f = memfd_create("cuda-emu-poison", 0);
+        if (f < 0) return -1;
+        void* p = ftruncate(f, POISON_CHUNK) == 0 ? mmap(nullptr, POISON_CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0) : MAP_FAILED;
+        if (p == MAP_FAILED) { close(f); return -1; }
+        memset(p, poisonByte(), POISON_CHUNK);
+        munmap(p, POISON_CHUNK);
+        return f;
+    }();
+    return fd;
+}
+
+/** mapped bytes whose last page is the guard, the others poisoned; null when out of address space. */
+char* mapBlock(size_t mapped) {
+    char* base = (char*) mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return nullptr;
+    size_t data = mapped - PAGE;
+    if (poisonFd() >= 0) {
+        for (size_t at = 0; at < data; at += POISON_CHUNK) {
+            size_t len = data - at < POISON_CHUNK ? data - at : POISON_CHUNK;
+            if (mmap(base + at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, poisonFd(), 0) == MAP_FAILED) {
+                munmap(base, mapped);
+                return nullptr;
+            }
+        }
+    } else if (poisonByte()) {
+        memset(base, poisonByte(), data);
+    }
+    mprotect(base + data, PAGE, PROT_NONE);
+    return base;
+}
+
+} // namespace
+
+extern "C" {
 
 CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
     Guard g;
     if (bytes == 0) return INVALID_VALUE;
     if (used + bytes > capacity() || allocations.size() >= MAX_BLOCKS) return OUT_OF_MEMORY;
     size_t mapped = mappedBytes(bytes);
-    char* base = (char*) mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (base == MAP_FAILED) return OUT_OF_MEMORY;
-    mprotect(base + mapped - PAGE, PAGE, PROT_NONE);
+    char* base = mapBlock(mapped);
+    if (!base) return OUT_OF_MEMORY;
     char* m = base + mapped - PAGE - (bytes + 255) / 256 * 256;
     allocations[(uintptr_t) m] = bytes;
     used += bytes;
@@ -450,7 +506,23 @@ CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void*)
 CUresult cuMemsetD8_v2(CUdeviceptr dst, unsigned char v, size_t n) {
     Guard g;
     if (!deviceRange(dst, n)) return fail(INVALID_VALUE, "cuMemsetD8: range is not inside one allocation");
-    memset((void*) (uintptr_t) dst, v, n);
+    char* p = (char*) (uintptr_t) dst;
+    if (v == poisonByte() && poisonFd() >= 0 && n >= POISON_CHUNK) {
+        // Poisoning a large range (TESSERA_CUDA_POISON=1 fills every block Tessera hands out): its whole
+        // pages get the poison memfd mapped over them again, the same content as a memset but free
+        // until touched, so a 2 GiB tensor does not cost a 2 GiB write. Only large ranges: each call adds mappings.
+        char* lo = (char*) (((uintptr_t) p + PAGE - 1) / PAGE * PAGE);
+        char* hi = (char*) (((uintptr_t) p + n) / PAGE * PAGE);
+        memset(p, v, lo - p);
+        memset(hi, v, p + n - hi);
+        for (char* at = lo; at < hi; at += POISON_CHUNK) {
+            size_t len = (size_t) (hi - at) < POISON_CHUNK ? hi - at : POISON_CHUNK;
+            if (mmap(at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, poisonFd(), 0) == MAP_FAILED)
+                return fail(OUT_OF_MEMORY, "cuMemsetD8: mapping the poison failed (vm.max_map_count?)");
+        }
+        return OK;
+    }
+    memset(p, v, n);
     return OK;
 }
 CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char v, size_t n, void*) { return cuMemsetD8_v2(dst, v, n); }

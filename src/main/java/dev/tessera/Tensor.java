@@ -17,6 +17,7 @@ import dev.tessera.ops.Reductions;
 import dev.tessera.ops.Softmax;
 import dev.tessera.ops.Views;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -362,9 +363,12 @@ public class Tensor implements AutoCloseable {
             suffixes.add("dtype=" + dtype().torchName());
         if (gradFn != null) suffixes.add("grad_fn=<" + gradFn.name() + ">");
         else if (requiresGrad) suffixes.add("requires_grad=True");
-        double[] floats = dtype().isFloatingPoint() ? toDoubleArray() : null;
-        long[] longs = dtype() == DType.INT64 ? toLongArray() : null;
-        boolean[] bools = dtype() == DType.BOOL ? toBooleanArray() : null;
+        // Above 1000 elements only the edges are printed, and only they come to the host.
+        long[] shown = TensorFormat.shownShape(shape);
+        Tensor data = Arrays.equals(shown, shape) ? this : Views.edges(this, shown, TensorFormat.edgeItems());
+        double[] floats = dtype().isFloatingPoint() ? data.toDoubleArray() : null;
+        long[] longs = dtype() == DType.INT64 ? data.toLongArray() : null;
+        boolean[] bools = dtype() == DType.BOOL ? data.toBooleanArray() : null;
         return TensorFormat.format(prefix, shape, floats, longs, bools, suffixes);
     }
 

@@ -4,6 +4,7 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -26,9 +27,11 @@ final class TensorFormat {
      * @param prefix   {@code "tensor("}, or {@code "Parameter containing:\ntensor("}; continuation lines are
      *                 indented by the length of the prefix's last line, as PyTorch indents by len("tensor(")
      * @param shape    the tensor's shape; {@code long[0]} for a 0-dim tensor
-     * @param floats   FLOAT32 (widened) or FLOAT64 values in row-major order, or null
+     * @param floats   FLOAT32 (widened) or FLOAT64 values in row-major order of {@link #shownShape(long[])} (every
+     *                 element, or only the edges PyTorch prints when it summarises), or null
      * @param longs    INT64 values, or null
-     * @param bools    BOOL values, or null (exactly one of floats/longs/bools is non-null)
+     * @param bools    BOOL values, or null (exactly one of floats/longs/bools is non-null, holding
+     *                 {@code numel(shownShape(shape))} values)
      * @param suffixes already formatted suffixes in PyTorch's order ("device='cuda:0'", "dtype=torch.float64",
      *                 "requires_grad=True", "grad_fn=&lt;MulBackward0&gt;"); for an empty tensor this method
      *                 adds {@code size=(...)} itself (after any device suffix, where PyTorch puts it), while the
@@ -42,8 +45,12 @@ final class TensorFormat {
             throw new IllegalArgumentException("exactly one of floats, longs, bools must be non-null");
         }
         int indent = prefix.length() - prefix.lastIndexOf('\n') - 1;
-        long numel = 1;
-        for (long d : shape) numel *= d;
+        long numel = numelOf(shape);
+        long[] shown = shownShape(shape);
+        long given = floats != null ? floats.length : longs != null ? longs.length : bools.length;
+        if (given != numelOf(shown))
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " prints " + numelOf(shown) + " elements (shape "
+                    + Arrays.toString(shown) + "), got " + given);
         List<String> sfx = new ArrayList<>(suffixes);
         String data;
         if (numel == 0) {
@@ -55,9 +62,30 @@ final class TensorFormat {
                 sfx.add(at, "size=" + tuple(shape));
             }
         } else {
-            data = new Printer(shape, floats, longs, bools, numel > THRESHOLD).tensorStr(0, 0, indent);
+            data = new Printer(shape, shown, floats, longs, bools).tensorStr(0, 0, indent);
         }
         return addSuffixes(prefix + data, sfx, indent);
+    }
+
+    /**
+     * The shape of what is printed: the shape itself up to {@value #THRESHOLD} elements; above that
+     * PyTorch summarises, and every dimension longer than 2·{@value #EDGE_ITEMS} keeps only its first
+     * and last {@value #EDGE_ITEMS} (get_summarized_data). Only these elements need to reach the host.
+     */
+    static long[] shownShape(long[] shape) {
+        long[] shown = shape.clone();
+        if (numelOf(shape) > THRESHOLD)
+            for (int d = 0; d < shown.length; d++) shown[d] = Math.min(shown[d], 2 * EDGE_ITEMS);
+        return shown;
+    }
+
+    /** The edge items kept per summarised dimension, for {@code Views.edges}. */
+    static int edgeItems() { return EDGE_ITEMS; }
+
+    private static long numelOf(long[] shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        return n;
     }
 
     /** PyTorch's _add_suffixes: a suffix moves to its own line when the current one would pass the linewidth. */
@@ -84,59 +112,46 @@ final class TensorFormat {
         return sb.append(shape.length == 1 ? ",)" : ")").toString();
     }
 
-    /** One repr in progress: the _Formatter state plus the recursive _tensor_str_with_formatter walk. */
+    /**
+     * One repr in progress: the _Formatter state plus the recursive _tensor_str_with_formatter walk,
+     * over the shown elements (row-major in the shown shape); a dimension shorter there than in the
+     * tensor is summarised, "..." standing for its middle.
+     */
     private static final class Printer {
-        private final long[] shape;
-        private final int[] strides;
+        private final long[] shape, shown;
+        private final int[] strides;   // of the shown elements
         private final double[] floats;
         private final long[] longs;
         private final boolean[] bools;
-        private final boolean summarize;
         private boolean intMode = true;
         private boolean sciMode = false;
         private int maxWidth = 1;
 
-        Printer(long[] shape, double[] floats, long[] longs, boolean[] bools, boolean summarize) {
+        Printer(long[] shape, long[] shown, double[] floats, long[] longs, boolean[] bools) {
             this.shape = shape;
+            this.shown = shown;
             this.floats = floats;
             this.longs = longs;
             this.bools = bools;
-            this.summarize = summarize;
-            strides = new int[shape.length];
+            strides = new int[shown.length];
             int s = 1;
-            for (int d = shape.length - 1; d >= 0; d--) {
+            for (int d = shown.length - 1; d >= 0; d--) {
                 strides[d] = s;
-                s *= (int) shape[d];
+                s *= (int) shown[d];
             }
-            // The formatter only sees the elements that will be printed (get_summarized_data).
-            List<Integer> shown = new ArrayList<>();
-            collect(0, 0, shown);
-            initFormatter(shown);
-        }
-
-        /** Flat indices of the printed elements: all of them, or first/last EDGE_ITEMS along long dims. */
-        private void collect(int dim, int offset, List<Integer> out) {
-            if (dim == shape.length) {
-                out.add(offset);
-                return;
-            }
-            int n = (int) shape[dim];
-            for (int i = 0; i < n; i++) {
-                if (summarize && n > 2 * EDGE_ITEMS && i == EDGE_ITEMS) i = n - EDGE_ITEMS;
-                collect(dim + 1, offset + i * strides[dim], out);
-            }
+            initFormatter(s);   // the formatter sees only the printed elements, as PyTorch's does
         }
 
         /** _Formatter.__init__: choose int/sci/fixed mode and the common column width. */
-        private void initFormatter(List<Integer> shown) {
+        private void initFormatter(int count) {
             if (floats == null) {
-                for (int i : shown) maxWidth = Math.max(maxWidth, plain(i).length());
+                for (int i = 0; i < count; i++) maxWidth = Math.max(maxWidth, plain(i).length());
                 return;
             }
             // Min/max/ratio are computed in double by PyTorch too (tensor_totype), so widened float32 agrees.
             double min = Double.POSITIVE_INFINITY, max = 0;
             List<Double> vals = new ArrayList<>();
-            for (int i : shown) {
+            for (int i = 0; i < count; i++) {
                 double v = floats[i];
                 if (Double.isFinite(v) && v != 0) {
                     vals.add(v);
@@ -174,14 +189,13 @@ final class TensorFormat {
 
         String tensorStr(int dim, int offset, int indent) {
             if (dim == shape.length) return element(offset); // 0-dim
-            int n = (int) shape[dim];
-            boolean elide = summarize && n > 2 * EDGE_ITEMS;
+            int n = (int) shown[dim];
+            boolean elided = shown[dim] < shape[dim];
             List<String> parts = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                if (elide && i == EDGE_ITEMS) {
+                if (elided && i == EDGE_ITEMS) {
                     // A summarised vector marks the gap with " ..." (leading space); higher dims with "...".
                     parts.add(dim == shape.length - 1 ? " ..." : "...");
-                    i = n - EDGE_ITEMS;
                 }
                 int off = offset + i * strides[dim];
                 parts.add(dim == shape.length - 1 ? element(off) : tensorStr(dim + 1, off, indent + 1));

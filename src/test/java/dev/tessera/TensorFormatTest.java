@@ -40,15 +40,36 @@ class TensorFormatTest {
     }
 
     private static String fmt(long[] shape, double[] v, String... sfx) {
-        return TensorFormat.format(T, shape, v, null, null, List.of(sfx));
+        return TensorFormat.format(T, shape, (double[]) printed(shape, v), null, null, List.of(sfx));
     }
 
     private static String fmt(long[] shape, long[] v, String... sfx) {
-        return TensorFormat.format(T, shape, null, v, null, List.of(sfx));
+        return TensorFormat.format(T, shape, null, (long[]) printed(shape, v), null, List.of(sfx));
     }
 
     private static String fmt(long[] shape, boolean[] v, String... sfx) {
-        return TensorFormat.format(T, shape, null, null, v, List.of(sfx));
+        return TensorFormat.format(T, shape, null, null, (boolean[]) printed(shape, v), List.of(sfx));
+    }
+
+    /**
+     * What Tensor passes to TensorFormat: every element, or above 1000 elements only PyTorch's
+     * get_summarized_data (the first and last 3 along each dimension longer than 6), row-major.
+     */
+    private static Object printed(long[] shape, Object all) {
+        int n = java.lang.reflect.Array.getLength(all);
+        if (n <= 1000) return all;
+        java.util.List<Integer> keep = new java.util.ArrayList<>();
+        for (int flat = 0; flat < n; flat++) {
+            boolean shown = true;
+            for (int d = shape.length - 1, rest = flat; d >= 0; rest /= (int) shape[d], d--) {
+                int i = rest % (int) shape[d];
+                if (shape[d] > 6 && i >= 3 && i < shape[d] - 3) shown = false;
+            }
+            if (shown) keep.add(flat);
+        }
+        Object out = java.lang.reflect.Array.newInstance(all.getClass().getComponentType(), keep.size());
+        for (int k = 0; k < keep.size(); k++) java.lang.reflect.Array.set(out, k, java.lang.reflect.Array.get(all, keep.get(k)));
+        return out;
     }
 
     @Test
@@ -352,5 +373,7 @@ class TensorFormatTest {
     void rejectsAmbiguousData() {
         assertThrows(IllegalArgumentException.class,
                 () -> TensorFormat.format(T, s(1), new double[1], new long[1], null, List.of()));
+        // above 1000 elements only the 6 edges of each long dimension are passed, not every element
+        assertThrows(IllegalArgumentException.class, () -> TensorFormat.format(T, s(2000), null, new long[2000], null, List.of()));
     }
 }

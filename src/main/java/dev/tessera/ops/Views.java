@@ -271,6 +271,37 @@ public final class Views {
         return Autograd.record(out, "ExpandBackward0", new Tensor[] {t}, (g, saved) -> new Tensor[] {g});   // engine sums back to shape
     }
 
+    /**
+     * PyTorch's get_summarized_data (torch/_tensor_str.py) for printing: along every dimension whose
+     * size in {@code shown} is smaller than in t, only t's first and last {@code edgeItems}, gathered
+     * into a new contiguous tensor of shape {@code shown} on t's device, without history. Each corner
+     * of t (first or last edge along every cut dimension) is one strided copy, so nothing else is read:
+     * a tensor too large for a Java array (2^31 elements and more on CUDA) still prints.
+     */
+    public static Tensor edges(Tensor t, long[] shown, int edgeItems) {
+        long[] sh = t.shape().toArray();
+        int[] cut = new int[sh.length];
+        int cuts = 0;
+        for (int d = 0; d < sh.length; d++) if (shown[d] < sh[d]) cut[cuts++] = d;
+        cut = Arrays.copyOf(cut, cuts);
+        Tensor out = Creation.empty(shown, t.dtype(), t.device());
+        View src = t.raw(), dst = out.raw();
+        long[] srcStrides = src.strides(), dstStrides = dst.strides();
+        long[] corner = shown.clone();
+        for (int d : cut) corner[d] = edgeItems;
+        for (int mask = 0; mask < 1 << cut.length; mask++) {
+            long from = src.offset(), to = dst.offset();
+            for (int k = 0; k < cut.length; k++) {
+                if ((mask >> k & 1) == 0) continue;   // the first edgeItems: offset 0 in both
+                int d = cut[k];
+                from += (sh[d] - edgeItems) * srcStrides[d];
+                to += edgeItems * dstStrides[d];
+            }
+            t.backend().copy(new View(src.storage(), from, corner, srcStrides), new View(dst.storage(), to, corner, dstStrides));
+        }
+        return out;
+    }
+
     public static Tensor contiguous(Tensor t) { return t.isContiguous() ? t : cloneTensor(t); }
 
     public static Tensor cloneTensor(Tensor t) {

@@ -3,6 +3,7 @@ package dev.tessera.backend.cuda;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemGetInfo;
+import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 
 import dev.tessera.CudaOutOfMemoryException;
 import java.lang.ref.PhantomReference;
@@ -40,6 +41,13 @@ import jcuda.driver.CUresult;
  * a fixed sleep), before {@link CudaOutOfMemoryException} is thrown with PyTorch's numbers.
  * Blocks are reused in stream order: every kernel runs on the device's one stream, so work queued
  * after a release runs after the work that still read the block.
+ *
+ * <p>{@code TESSERA_CUDA_POISON=1} (a debugging aid, off by default) fills every block handed out
+ * with 0xFF bytes on the stream: NaN in FLOAT32 and FLOAT64, -1 in INT64. A kernel that reads what
+ * its op never wrote then shows NaN, where a reused block would hand it a previous tensor's values
+ * (often zeros) and a fresh one whatever the driver left. It costs one memset per allocation. PyTorch's
+ * counterpart is {@code torch.utils.deterministic.fill_uninitialized_memory}, which fills the tensors of
+ * {@code empty()} with NaN or the largest integer.
  */
 final class CachingAllocator {
     /**
@@ -127,6 +135,9 @@ final class CachingAllocator {
     private long allocated, reserved, peakAllocated, retries, collections;
     private long lowAllocated, minSoftLimit = -1;   // see softLimit()
 
+    /** {@code TESSERA_CUDA_POISON=1}; tests of the poison itself switch it. */
+    static volatile boolean poison = "1".equals(System.getenv("TESSERA_CUDA_POISON"));
+
     CachingAllocator(CudaDevice device) { this.device = device; }
 
     /** The size a request of {@code bytes} occupies: a multiple of 512 B, at least 512. */
@@ -143,6 +154,15 @@ final class CachingAllocator {
     }
 
     Block allocate(long bytes) {
+        Block b = take(bytes);
+        if (poison) {
+            device.makeCurrent();
+            cuMemsetD8Async(b.ptr(), (byte) 0xFF, b.size(), device.stream);
+        }
+        return b;
+    }
+
+    private Block take(long bytes) {
         long size = roundUp(bytes);
         boolean small = size <= SMALL_SIZE;
         synchronized (this) {
