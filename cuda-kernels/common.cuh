@@ -4,6 +4,7 @@
 
 #define TS_MAX_DIMS 8
 #define TS_MAX_BLOCK 1024   // the block reductions below hold one slot per thread
+#define TS_WARP 32
 
 typedef unsigned char b8;   // BOOL: one byte per element, 0 or 1
 
@@ -92,4 +93,14 @@ __device__ State blockReduce(State s, Merge merge) {
     State r = buf[0];
     __syncthreads();   // buf is reused by the next call (the next row, or the next pass)
     return r;
+}
+
+// Reduces one value per lane of a warp with the associative, commutative Merge (butterfly: every
+// lane gets the same result). All 32 lanes must call it together (the full mask): the caller's
+// loops must be uniform per warp, and blocks whole warps.
+template <class T, class Merge>
+__device__ __forceinline__ T warpReduce(T v, Merge merge) {
+#pragma unroll
+    for (int o = TS_WARP / 2; o > 0; o >>= 1) v = merge(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
 }

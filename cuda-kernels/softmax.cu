@@ -1,7 +1,9 @@
 // softmax_<dt>, log_softmax_<dt>: contiguous rows of n, one block per row (blocks stride over
-// rows when the grid is smaller). Three passes over the row: max, Σ exp(x − max), write. As in
-// CpuBackend: the row max is subtracted first (no overflow), the sum accumulates in double, and
-// log-softmax is (x − max) − log Σ, which keeps one more float step than x − (max + log Σ).
+// rows when the grid is smaller); softmax_warp_<dt>, log_softmax_warp_<dt>: one warp per row, for
+// short rows (the backend picks by n), reduced with shuffles instead of shared memory and barriers.
+// Three passes over the row: max, Σ exp(x − max), write. As in CpuBackend: the row max is
+// subtracted first (no overflow), the sum accumulates in double, and log-softmax is
+// (x − max) − log Σ, which keeps one more float step than x − (max + log Σ).
 #include "common.cuh"
 
 // NaN-propagating, unlike fmax: a NaN in the row makes the whole row NaN, as on the CPU.
@@ -30,14 +32,39 @@ __device__ void softmax(const T* x, T* out, long long rows, long long n) {
     }
 }
 
+// Warp w of the grid takes rows w, w + warps, ...: uniform per warp, so its shuffles see all 32 lanes.
+// A short row is re-read from L1 by the second and third pass rather than held in registers.
+template <template <class> class Out, class T>
+__device__ void softmaxWarp(const T* x, T* out, long long rows, long long n) {
+    unsigned lane = threadIdx.x % TS_WARP, perBlock = blockDim.x / TS_WARP;
+    long long warps = (long long)gridDim.x * perBlock;
+    for (long long r = blockIdx.x * (long long)perBlock + threadIdx.x / TS_WARP; r < rows; r += warps) {
+        const T* xr = x + r * n;
+        T* orow = out + r * n;
+        T max = T(-INFINITY);
+        for (long long j = lane; j < n; j += TS_WARP) max = MaxNaN()(max, xr[j]);
+        max = warpReduce(max, MaxNaN());
+        double sum = 0;
+        for (long long j = lane; j < n; j += TS_WARP) sum += double(exp(xr[j] - max));
+        sum = warpReduce(sum, Plus());
+        for (long long j = lane; j < n; j += TS_WARP) orow[j] = Out<T>()(xr[j] - max, sum);
+    }
+}
+
 extern "C" __global__ void softmax_f32(const float* x, float* out, long long rows, long long n) { softmax<SoftmaxOut>(x, out, rows, n); }
 extern "C" __global__ void softmax_f64(const double* x, double* out, long long rows, long long n) { softmax<SoftmaxOut>(x, out, rows, n); }
 extern "C" __global__ void log_softmax_f32(const float* x, float* out, long long rows, long long n) { softmax<LogSoftmaxOut>(x, out, rows, n); }
 extern "C" __global__ void log_softmax_f64(const double* x, double* out, long long rows, long long n) { softmax<LogSoftmaxOut>(x, out, rows, n); }
 
+extern "C" __global__ void softmax_warp_f32(const float* x, float* out, long long rows, long long n) { softmaxWarp<SoftmaxOut>(x, out, rows, n); }
+extern "C" __global__ void softmax_warp_f64(const double* x, double* out, long long rows, long long n) { softmaxWarp<SoftmaxOut>(x, out, rows, n); }
+extern "C" __global__ void log_softmax_warp_f32(const float* x, float* out, long long rows, long long n) { softmaxWarp<LogSoftmaxOut>(x, out, rows, n); }
+extern "C" __global__ void log_softmax_warp_f64(const double* x, double* out, long long rows, long long n) { softmaxWarp<LogSoftmaxOut>(x, out, rows, n); }
+
 // layer_norm_<dt>: contiguous rows of n, one block per row, as CpuBackend.layerNorm: mean, then the
 // biased variance by a second pass over (x − mean), both summed in double; weight and bias may be
 // null. mean and rstd [rows] are written for the backward pass (Tensor ops on the Java side).
+// layer_norm_warp_<dt>: the same with one warp per short row (as softmaxWarp).
 template <class T>
 __device__ void layerNorm(const T* x, const T* w, const T* b, T* out, T* mean, T* rstd, long long rows, long long n, double eps) {
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {   // uniform per block: barriers are safe
@@ -63,3 +90,31 @@ extern "C" __global__ void layer_norm_f32(const float* x, const float* w, const 
                                           long long rows, long long n, double eps) { layerNorm(x, w, b, out, mean, rstd, rows, n, eps); }
 extern "C" __global__ void layer_norm_f64(const double* x, const double* w, const double* b, double* out, double* mean, double* rstd,
                                           long long rows, long long n, double eps) { layerNorm(x, w, b, out, mean, rstd, rows, n, eps); }
+
+template <class T>
+__device__ void layerNormWarp(const T* x, const T* w, const T* b, T* out, T* mean, T* rstd, long long rows, long long n, double eps) {
+    unsigned lane = threadIdx.x % TS_WARP, perBlock = blockDim.x / TS_WARP;
+    long long warps = (long long)gridDim.x * perBlock;
+    for (long long r = blockIdx.x * (long long)perBlock + threadIdx.x / TS_WARP; r < rows; r += warps) {   // uniform per warp
+        const T* xr = x + r * n;
+        T* orow = out + r * n;
+        double sum = 0;
+        for (long long j = lane; j < n; j += TS_WARP) sum += double(xr[j]);
+        double mu = warpReduce(sum, Plus()) / double(n);
+        double sq = 0;
+        for (long long j = lane; j < n; j += TS_WARP) { double d = double(xr[j]) - mu; sq += d * d; }
+        double inv = 1.0 / sqrt(warpReduce(sq, Plus()) / double(n) + eps);
+        for (long long j = lane; j < n; j += TS_WARP) {
+            T y = T((double(xr[j]) - mu) * inv);
+            if (w) y *= w[j];
+            if (b) y += b[j];
+            orow[j] = y;
+        }
+        if (lane == 0) { mean[r] = T(mu); rstd[r] = T(inv); }
+    }
+}
+
+extern "C" __global__ void layer_norm_warp_f32(const float* x, const float* w, const float* b, float* out, float* mean, float* rstd,
+                                               long long rows, long long n, double eps) { layerNormWarp(x, w, b, out, mean, rstd, rows, n, eps); }
+extern "C" __global__ void layer_norm_warp_f64(const double* x, const double* w, const double* b, double* out, double* mean, double* rstd,
+                                               long long rows, long long n, double eps) { layerNormWarp(x, w, b, out, mean, rstd, rows, n, eps); }

@@ -194,17 +194,28 @@ public final class CudaBackend implements Backend {
 
     private static final long COLUMN_THREADS = 1 << 16, MIN_COLUMN_SLICE = 64;
 
+    /**
+     * Rows of up to {@value #WARP_ROW_MAX} elements: one warp per row (softmax_warp_*, shuffle
+     * reductions, 8 rows per block), as PyTorch's persistent softmax does up to 1024; a 256-thread
+     * block would leave most of its threads idle on such rows and pay two barriers per reduction
+     * level. Longer rows: one block per row.
+     */
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0 || n == 0) return;
-        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, x, out, rows, n);
+        String name = (log ? "log_softmax_" : "softmax_");
+        if (n <= WARP_ROW_MAX) dev.kernels.launchWarpRows(name + "warp_" + dt(x.dtype()), rows, x, out, rows, n);
+        else dev.kernels.launchRows(name + dt(x.dtype()), rows, x, out, rows, n);
     }
 
+    static final long WARP_ROW_MAX = 1024;
+
+    /** As {@link #softmax}: a warp per row up to {@value #WARP_ROW_MAX} elements, else a block per row. */
     @Override public void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0) return;
-        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, x, weight, bias,
-                out, mean, rstd, rows, n, eps);
+        if (n <= WARP_ROW_MAX) dev.kernels.launchWarpRows("layer_norm_warp_" + dt(x.dtype()), rows, x, weight, bias, out, mean, rstd, rows, n, eps);
+        else dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, x, weight, bias, out, mean, rstd, rows, n, eps);
     }
 
     /** The kernel records a bad target in a device flag, reported at the next sync point (DeviceErrors): no sync here. */

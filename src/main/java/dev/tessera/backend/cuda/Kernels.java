@@ -138,6 +138,12 @@ final class Kernels {
         launchGrid(name, (int) Math.max(rows, 1), BLOCK, args);
     }
 
+    /** One warp per row, {@value #BLOCK} / 32 rows per block (softmax, layer norm of short rows); warps stride over rows past the grid limit. */
+    void launchWarpRows(String name, long rows, Object... args) {
+        long perBlock = BLOCK / 32;
+        launchGrid(name, (int) Math.max(1, Math.min((rows + perBlock - 1) / perBlock, MAX_GRID)), BLOCK, args);
+    }
+
     /**
      * The arguments are written into one direct buffer, slot i at i·{@value #SLOT} bytes, and
      * cuLaunchKernel gets prebuilt pointers to the first n slots: no Java arrays for JCuda to pin or

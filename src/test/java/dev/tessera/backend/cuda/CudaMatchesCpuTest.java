@@ -231,6 +231,29 @@ class CudaMatchesCpuTest {
         assertTrue(Double.isFinite(random(3).to(Device.cuda()).sum().item()), "the error is reported once");
     }
 
+    /**
+     * Softmax, log-softmax and layer norm over row lengths on both sides of the warp-per-row limit
+     * (CudaBackend.WARP_ROW_MAX, 1024): one element, a partial warp, exactly one warp and one more,
+     * odd lengths, the limit and one past it (a block per row), a long row; 11 rows leave warps of
+     * the second block idle. Large values (the max must be subtracted), a NaN row, no affine params.
+     */
+    @Test void softmaxAndLayerNormAcrossRowLengths() {
+        for (long n : new long[] {1, 7, 32, 33, 100, 1024, 1025, 2500}) {
+            long rows = n > 1000 ? 3 : 11;
+            Tensor x = random(rows, n);
+            check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), x);
+            check(in -> F.layerNorm(in[0], new long[] {n}, in[1], in[2], 1e-5), x, random(n), random(n));
+        }
+        check(in -> in[0].softmax(-1).add(in[0].logSoftmax(-1)), random(5, 300).mul(1000.0));
+        check(in -> F.layerNorm(in[0], new long[] {300}), random(5, 300).mul(1000.0).add(50.0));
+        float[] v = random(4, 40).toFloatArray();
+        v[45] = Float.NaN;   // row 1
+        Tensor withNaN = Tensor.of(v, 4, 40);
+        assertClose(withNaN.to(Device.cuda()).softmax(1).cpu(), withNaN.softmax(1), RTOL, ATOL);
+        assertClose(F.layerNorm(withNaN.to(Device.cuda()), new long[] {40}).cpu(), F.layerNorm(withNaN, new long[] {40}), RTOL, ATOL);
+        assertTrue(Double.isNaN(withNaN.to(Device.cuda()).logSoftmax(1).toDoubleArray()[40]), "a NaN makes its row NaN");
+    }
+
     /** INT64 and BOOL kernels: exact agreement with the CPU, including broadcasting and a transposed operand. */
     @Test void integerAndBoolOpsAreExact() {
         long[] av = new long[12], bv = new long[4];
