@@ -91,7 +91,7 @@ bool deviceRange(CUdeviceptr p, size_t n) { return n == 0 || inside(allocations,
 unsigned racePhase;
 bool raceActive;
 uintptr_t nativeStackLo, nativeStackHi, fiberStackLo, fiberStackHi, lastDeviceLo, lastDeviceHi;
-uintptr_t params[64];   // the launch's argument slots (the largest argument, a Strides struct, is 336 bytes)
+uintptr_t params[64];   // the launch's argument slots (the largest argument, a Strides struct, is 400 bytes)
 int paramCount;
 struct Access { int thread = -1; unsigned block = 0, phase = 0; };
 struct Cell { Access write, read; bool manyReaders = false; };

@@ -49,6 +49,7 @@ template <class T> __attribute__((no_sanitize_thread)) inline T emu_shfl_t(const
 #define __shfl_xor_sync(...) emu_shfl_t(__FILE__ ":" EMU_STR(__LINE__), EMU_SHFL_XOR, __VA_ARGS__)
 #define __shfl_down_sync(...) emu_shfl_t(__FILE__ ":" EMU_STR(__LINE__), EMU_SHFL_DOWN, __VA_ARGS__)
 
+inline unsigned __umulhi(unsigned a, unsigned b) { return (unsigned) ((unsigned long long) a * b >> 32); }
 inline float rsqrt(float x) { return 1.0f / sqrtf(x); }
 inline double rsqrt(double x) { return 1.0 / sqrt(x); }
 inline double cospi(double x) { return cos(M_PI * x); }

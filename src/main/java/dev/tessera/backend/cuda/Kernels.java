@@ -32,7 +32,7 @@ final class Kernels {
     static final int BLOCK = 256;
     private static final int MAX_GRID = 65535 * 8;
 
-    /** Bytes per argument slot: the largest argument is struct Strides (336 bytes). */
+    /** Bytes per argument slot: the largest argument is struct Strides (400 bytes). */
     private static final int SLOT = 512, MAX_ARGS = 16;
 
     private final CudaDevice device;

@@ -89,6 +89,33 @@ class CudaMatchesCpuTest {
         check(in -> Tensor.where(in[0].ne(in[0].relu()), in[1], in[0]), random(3, 4), random(3, 4));   // ne: true exactly where x < 0
     }
 
+    /**
+     * The elementwise kernels (unary, binary, where, copy, fill) on their 32-bit index path — every
+     * operand here has its offsets below 2^31 — and, forced through Structs.index64Only, on the
+     * 64-bit one: broadcasting over several dims, permuted, narrowed and transposed operands, eight
+     * non-mergeable dims of odd sizes (each with its own divisor), every dtype's copy.
+     */
+    @Test void elementwiseOnBothIndexPaths() {
+        for (boolean force64 : new boolean[] {false, true}) {
+            Structs.index64Only = force64;
+            try {
+                check(in -> in[0].add(in[1]).mul(in[2]), random(3, 1, 5, 7), random(4, 1, 1), random(7));
+                check(in -> in[0].permute(2, 0, 3, 1).exp().sub(in[1]), random(3, 5, 2, 7), random(7, 1));
+                check(in -> in[0].narrow(2, 1, 5).transpose(0, 1).tanh().maximum(in[1]), random(4, 6, 9), random(5));
+                check(in -> in[0].permute(7, 6, 5, 4, 3, 2, 1, 0).mul(2.0).add(in[1]), random(2, 3, 2, 5, 2, 3, 3, 2), random(2));
+                check(in -> Tensor.where(in[0].gt(in[1]), in[0], in[1].mul(3.0)), random(33, 17), random(17, 33).t());
+                Tensor a = random(6, 5, 7);
+                for (DType t : DType.values()) {
+                    Tensor src = t == DType.BOOL ? a.gt(0.0) : a.mul(10.0).to(t);
+                    exact("permuted copy " + t + (force64 ? " (64-bit)" : ""), src.permute(1, 2, 0).contiguous(), src.to(Device.cuda()).permute(1, 2, 0).contiguous());
+                    exact("fill of a transposed view " + t, Tensor.zeros(new long[] {5, 6}, t, Device.CPU).t().fill_(1), Tensor.zeros(new long[] {5, 6}, t, Device.cuda()).t().fill_(1));
+                }
+            } finally {
+                Structs.index64Only = false;
+            }
+        }
+    }
+
     @Test void reductions() {
         Tensor x = random(3, 5, 7);
         check(in -> in[0].sum(), x);
