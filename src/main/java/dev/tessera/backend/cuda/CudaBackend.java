@@ -8,6 +8,7 @@ import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
 import dev.tessera.backend.Im2colConvolution;
+import dev.tessera.backend.MergedDims;
 import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
@@ -102,8 +103,40 @@ public final class CudaBackend implements Backend {
 
     @Override public void copy(View src, View dst) {
         if (dst.numel() == 0) return;
+        if (src.dtype() == dst.dtype() && transpose(src, dst)) return;
         dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), src, dst, Structs.strides(dst.shape(), dst, src));
     }
+
+    /**
+     * A copy whose destination is contiguous along its last (merged) dim while the source is
+     * contiguous along another dim p — contiguous() of a transposed or permuted view — runs as
+     * transpose_*: 32×32 shared-memory tiles over (p, last), every other dim a batch, so both sides
+     * are read and written in whole cache lines. Only when both dims have at least
+     * {@value #TILE_MIN} elements: thinner ones would leave most of a tile idle, and the plain copy
+     * reads their few strided runs well enough. False: not this case, nothing done.
+     */
+    private boolean transpose(View src, View dst) {
+        MergedDims m = new MergedDims(dst.shape(), dst, src);
+        int nd = m.shape.length, last = nd - 1, p = -1;
+        if (nd < 2 || m.strides[0][last] != 1 || m.strides[1][last] == 1) return false;
+        for (int d = last - 1; d >= 0 && p < 0; d--) if (m.strides[1][d] == 1) p = d;
+        if (p < 0 || m.shape[p] < TILE_MIN || m.shape[last] < TILE_MIN) return false;
+        long[] batch = new long[nd - 2], dstBatch = new long[nd - 2], srcBatch = new long[nd - 2];
+        for (int d = 0, k = 0; d < last; d++) {
+            if (d == p) continue;
+            batch[k] = m.shape[d];
+            dstBatch[k] = m.strides[0][d];
+            srcBatch[k++] = m.strides[1][d];
+        }
+        long batches = 1;
+        for (long b : batch) batches *= b;
+        long tiles = batches * -Math.floorDiv(-m.shape[p], 32) * -Math.floorDiv(-m.shape[last], 32);
+        byte[] g = Structs.strides(batch, new View(dst.storage(), 0, batch, dstBatch), new View(src.storage(), 0, batch, srcBatch));
+        dev.kernels.launchBlocks("transpose_" + dt(src.dtype()), tiles, src, dst, g, m.shape[p], m.shape[last], m.strides[1][last], m.strides[0][p]);
+        return true;
+    }
+
+    static final long TILE_MIN = 16;
 
     @Override public void fill(View dst, double value) {
         if (dst.numel() == 0) return;

@@ -28,7 +28,7 @@ import jcuda.driver.CUmodule;
  */
 final class Kernels {
     /** The .cu files, one per op family. */
-    static final List<String> FAMILIES = List.of("fill_copy", "unary", "binary", "where", "reduce", "softmax", "conv", "batch_norm", "index", "random", "optim");
+    static final List<String> FAMILIES = List.of("fill_copy", "transpose", "unary", "binary", "where", "reduce", "softmax", "conv", "batch_norm", "index", "random", "optim");
     static final int BLOCK = 256;
     private static final int MAX_GRID = 65535 * 8;
 
@@ -136,6 +136,11 @@ final class Kernels {
     void launchRows(String name, long rows, Object... args) {
         if (rows > Integer.MAX_VALUE) throw new TesseraException(name + ": " + rows + " rows exceed the CUDA grid limit");
         launchGrid(name, (int) Math.max(rows, 1), BLOCK, args);
+    }
+
+    /** One block per work item (a tile), up to the grid limit; the kernel's blocks stride over the rest. */
+    void launchBlocks(String name, long items, Object... args) {
+        launchGrid(name, (int) Math.max(1, Math.min(items, MAX_GRID)), BLOCK, args);
     }
 
     /** One warp per row, {@value #BLOCK} / 32 rows per block (softmax, layer norm of short rows); warps stride over rows past the grid limit. */

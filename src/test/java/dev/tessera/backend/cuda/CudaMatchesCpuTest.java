@@ -116,6 +116,31 @@ class CudaMatchesCpuTest {
         }
     }
 
+    /**
+     * contiguous() of transposed and permuted views through the tiled transpose (transpose_*): sizes
+     * that are not multiples of 32 (partial tiles on both edges), one tile, a view with an offset,
+     * batch dims on either side of the transposed pair, an expanded source, every dtype — exact —
+     * and the gradient through it; thin views below the tile limit take the plain copy.
+     */
+    @Test void contiguousOfTransposedViews() {
+        record Case(long[] shape, Function<Tensor, Tensor> view) {}
+        List<Case> cases = List.of(new Case(new long[] {33, 45}, t -> t.t()), new Case(new long[] {70, 21}, t -> t.t()),
+                new Case(new long[] {32, 32}, t -> t.t()), new Case(new long[] {40, 36}, t -> t.narrow(0, 3, 35).t()),
+                new Case(new long[] {3, 22, 21}, t -> t.transpose(1, 2)), new Case(new long[] {2, 33, 5, 17}, t -> t.permute(0, 3, 2, 1)),
+                new Case(new long[] {2, 21, 35}, t -> t.permute(2, 0, 1)), new Case(new long[] {2, 3, 40, 19}, t -> t.permute(0, 3, 1, 2)),
+                new Case(new long[] {50, 1}, t -> t.expand(50, 20).t()), new Case(new long[] {297, 5}, t -> t.t()));
+        for (Case c : cases) {
+            Tensor x = random(c.shape()).mul(50.0);
+            for (DType t : DType.values()) {
+                Tensor src = t == DType.BOOL ? x.gt(0.0) : x.to(t);
+                Tensor gpu = c.view().apply(src.to(Device.cuda()));
+                assertTrue(!gpu.isContiguous(), "a non-contiguous view");
+                exact("contiguous() of a " + gpu.shape() + " view, " + t, c.view().apply(src).contiguous(), gpu.contiguous());
+            }
+            check(in -> c.view().apply(in[0]).contiguous().mul(in[0].sum()), x.div(50.0));
+        }
+    }
+
     @Test void reductions() {
         Tensor x = random(3, 5, 7);
         check(in -> in[0].sum(), x);
