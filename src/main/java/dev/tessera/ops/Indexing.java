@@ -31,9 +31,8 @@ public final class Indexing {
         Tensor result = out.view(outShape);
         return Autograd.record(result, "EmbeddingBackward0", new Tensor[] {weight}, g -> {
             Tensor rowsGrad = g.contiguous().reshape(flat.numel(), dim);
-            if (paddingIdx >= 0) rowsGrad = rowsGrad.mul(flat.ne((double) paddingIdx).unsqueeze(1).to(g.dtype()));
-            Tensor dw = Creation.full(0, new long[] {rows, dim}, g.dtype(), g.device());
-            g.backend().indexAdd(rowsGrad.contiguous().raw(), flat.raw(), dw.raw());
+            Tensor dw = Creation.empty(new long[] {rows, dim}, g.dtype(), g.device());
+            g.backend().embeddingBackward(rowsGrad.raw(), flat.raw(), paddingIdx, dw.raw());
             return new Tensor[] {dw};
         }, indices);
     }

@@ -441,10 +441,52 @@ public final class CudaBackend implements Backend {
         dev.errors.add(flag, 0, v -> new TesseraIndexException("index out of range in self"));
     }
 
-    @Override public void indexAdd(View src, View index, View out) {
-        long m = index.numel(), d = out.shape()[1];
-        if (m == 0) return;
-        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, src, index, out, m, d);
+    /**
+     * embedding.cu: the indices sorted stably on the device (a radix sort, 8 bits a pass, as many
+     * passes as rows needs), each row's segment of positions found, then one thread per element of
+     * dw sums its segment in increasing position — no float atomics, so a frequent or padding index
+     * does not serialise on one row, and the result is the CPU's to the bit. Scratch: keys and
+     * positions (twice, ping-pong) as 4-byte elements, 256 counts per tile of 2048 keys, two
+     * segment bounds per row; closed once the kernels that use them are queued.
+     */
+    @Override public void embeddingBackward(View grad, View index, long paddingIdx, View dw) {
+        long m = index.numel(), rows = dw.shape()[0], d = dw.shape()[1];
+        if (rows * d == 0) return;
+        if (m >= Integer.MAX_VALUE || rows >= Integer.MAX_VALUE)
+            throw new UnsupportedOperationException("embedding backward on CUDA: " + m + " indices into " + rows + " rows; both must be below 2^31 - 1");
+        java.util.List<CudaStorage> scratch = new java.util.ArrayList<>();
+        try {
+            CudaStorage seg = scratch(scratch, DType.INT64, 2 * rows);
+            fill(new View(seg, 0, new long[] {2 * rows}, new long[] {1}), 0);
+            CudaStorage pos = null;
+            if (m > 0) {
+                long tiles = -Math.floorDiv(-m, RADIX_TILE);
+                CudaStorage key = scratch(scratch, DType.FLOAT32, m), key2 = scratch(scratch, DType.FLOAT32, m);   // FLOAT32: 4-byte unsigned slots
+                CudaStorage pos2 = scratch(scratch, DType.FLOAT32, m), hist = scratch(scratch, DType.FLOAT32, 256 * tiles);
+                pos = scratch(scratch, DType.FLOAT32, m);
+                dev.kernels.launch("embedding_keys", m, index, key, pos, m, rows);
+                int bits = 64 - Long.numberOfLeadingZeros(rows);   // keys run up to rows (an index out of range)
+                for (int shift = 0; shift < bits; shift += 8) {
+                    dev.kernels.launchBlocks("radix_histogram", tiles, key, hist, m, shift, tiles);
+                    dev.kernels.launchBlocks("radix_scan", 1, hist, 256 * tiles);
+                    dev.kernels.launchBlocks("radix_scatter", tiles, key, pos, key2, pos2, hist, m, shift, tiles);
+                    CudaStorage k = key, p = pos;
+                    key = key2; pos = pos2; key2 = k; pos2 = p;
+                }
+                dev.kernels.launch("embedding_segments", m, key, seg, m, rows);
+            }
+            dev.kernels.launch("embedding_backward_" + dt(dw.dtype()), rows * d, grad, pos, seg, dw, rows, d, paddingIdx);
+        } finally {
+            for (CudaStorage s : scratch) s.close();   // stream order: reused only by work queued after these kernels
+        }
+    }
+
+    private static final long RADIX_TILE = 2048;   // TS_RADIX_TILE in embedding.cu
+
+    private CudaStorage scratch(java.util.List<CudaStorage> owned, DType dtype, long n) {
+        CudaStorage s = (CudaStorage) allocate(dtype, n);
+        owned.add(s);
+        return s;
     }
 
     // ---- random: counter-based, so a seed gives the same stream on any launch shape ----

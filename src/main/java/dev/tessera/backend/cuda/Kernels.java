@@ -28,7 +28,7 @@ import jcuda.driver.CUmodule;
  */
 final class Kernels {
     /** The .cu files, one per op family. */
-    static final List<String> FAMILIES = List.of("fill_copy", "transpose", "unary", "binary", "where", "reduce", "softmax", "conv", "batch_norm", "index", "random", "optim");
+    static final List<String> FAMILIES = List.of("fill_copy", "transpose", "unary", "binary", "where", "reduce", "softmax", "conv", "batch_norm", "index", "embedding", "random", "optim");
     static final int BLOCK = 256;
     private static final int MAX_GRID = 65535 * 8;
 

@@ -306,6 +306,32 @@ class CudaMatchesCpuTest {
         assertTrue(Double.isNaN(withNaN.to(Device.cuda()).logSoftmax(1).toDoubleArray()[40]), "a NaN makes its row NaN");
     }
 
+    /**
+     * The embedding's weight gradient (embedding.cu: a stable radix sort of the indices on the
+     * device, then one thread per element summing its row's segment, no atomics) is the CPU's to the
+     * bit: repeated indices, a padding index that takes most of the batch (its row stays zero), more
+     * indices than one radix tile (2048, so offsets cross tiles), tables that need one, two and three
+     * radix passes (rows 200, 300, 70000), and no index at all.
+     */
+    @Test void embeddingBackwardMatchesTheCpuExactly() {
+        record Case(int rows, int d, int m, long padding, boolean skewed) {}
+        for (Case c : List.of(new Case(200, 3, 5000, 7, true), new Case(300, 5, 3000, -1, false), new Case(70000, 2, 2500, 69999, true),
+                new Case(10, 4, 0, 0, false), new Case(1, 3, 40, -1, false))) {
+            long[] idx = new long[c.m()];
+            for (int i = 0; i < idx.length; i++)
+                idx[i] = c.skewed() && rng.nextInt(10) < 6 ? (c.padding() >= 0 ? c.padding() : 0) : rng.nextInt(c.rows());
+            Tensor indices = Tensor.of(idx, c.m()), up = random(c.m(), c.d());
+            for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                Tensor w = random(c.rows(), c.d()).to(t);
+                Tensor wc = w.clone().requiresGrad(true), wg = w.to(Device.cuda()).requiresGrad(true);
+                F.embedding(indices, wc, c.padding()).backward(up.to(t));
+                F.embedding(indices.to(Device.cuda()), wg, c.padding()).backward(up.to(t).to(Device.cuda()));
+                exact("embedding weight gradient, " + c + ", " + t, wc.grad(), wg.grad());
+                if (c.padding() >= 0) assertEquals(0.0, wg.grad().select(0, c.padding()).abs().sum().item(), "the padding row gets no gradient");
+            }
+        }
+    }
+
     /** INT64 and BOOL kernels: exact agreement with the CPU, including broadcasting and a transposed operand. */
     @Test void integerAndBoolOpsAreExact() {
         long[] av = new long[12], bv = new long[4];
