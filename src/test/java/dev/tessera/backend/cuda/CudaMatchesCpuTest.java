@@ -332,6 +332,35 @@ class CudaMatchesCpuTest {
         }
     }
 
+    /**
+     * With the grid capped at 3 blocks (Kernels.gridLimit), every kernel family strides over more
+     * work than its grid, as on a GPU for big tensors: elementwise threads, warps over softmax and
+     * layer-norm rows, blocks over long rows, reduction slices, transpose tiles (their second barrier
+     * then guards a reused tile) and radix tiles.
+     */
+    @Test void kernelsStrideOverWorkBeyondTheirGrid() {
+        Kernels.gridLimit = 3;
+        try {
+            check(in -> in[0].add(in[1]).exp(), random(40, 50), random(50));
+            check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(50, 33));
+            check(in -> in[0].softmax(1), random(7, 1500));
+            check(in -> F.layerNorm(in[0], new long[] {40}, in[1], in[2], 1e-5), random(45, 40), random(40), random(40));
+            check(in -> F.layerNorm(in[0], new long[] {1100}), random(5, 1100));
+            check(in -> in[0].sum(1).add(in[0].max(1)), random(9, 300));
+            check(in -> in[0].sum(0), random(300, 9));
+            check(in -> in[0].t().contiguous(), random(70, 100));
+            long[] idx = new long[9000];
+            for (int i = 0; i < idx.length; i++) idx[i] = rng.nextInt(3) == 0 ? 2 : rng.nextInt(40);
+            Tensor w = random(40, 3), up = random(9000, 3);
+            Tensor wc = w.clone().requiresGrad(true), wg = w.to(Device.cuda()).requiresGrad(true);
+            F.embedding(Tensor.of(idx, idx.length), wc, 2).backward(up);
+            F.embedding(Tensor.of(idx, idx.length).to(Device.cuda()), wg, 2).backward(up.to(Device.cuda()));
+            exact("embedding gradient with 5 radix tiles on 3 blocks", wc.grad(), wg.grad());
+        } finally {
+            Kernels.gridLimit = Kernels.MAX_GRID;
+        }
+    }
+
     /** INT64 and BOOL kernels: exact agreement with the CPU, including broadcasting and a transposed operand. */
     @Test void integerAndBoolOpsAreExact() {
         long[] av = new long[12], bv = new long[4];
