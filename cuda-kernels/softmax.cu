@@ -61,6 +61,50 @@ extern "C" __global__ void softmax_warp_f64(const double* x, double* out, long l
 extern "C" __global__ void log_softmax_warp_f32(const float* x, float* out, long long rows, long long n) { softmaxWarp<LogSoftmaxOut>(x, out, rows, n); }
 extern "C" __global__ void log_softmax_warp_f64(const double* x, double* out, long long rows, long long n) { softmaxWarp<LogSoftmaxOut>(x, out, rows, n); }
 
+// softmax_partial_<dt>, then softmax_split_<dt> / log_softmax_split_<dt>: few very long rows, each cut
+// into slices of per elements, a block per slice (rows·slices blocks: a block per row would leave
+// most of the GPU idle). The partial pass writes each slice's max m and Σ exp(x − m) (part[2b],
+// part[2b + 1], in double); every block of the second pass combines its row's slices,
+// M = max m, S = Σ sum·exp(m − M) (a slice of −inf only adds 0), and writes its own slice.
+template <class T>
+__device__ void softmaxPartial(const T* x, double* part, long long rows, long long n, long long per, long long slices) {
+    for (long long b = blockIdx.x; b < rows * slices; b += gridDim.x) {   // uniform per block: barriers are safe
+        const T* xr = x + b / slices * n;
+        long long lo = b % slices * per, hi = lo + per < n ? lo + per : n;
+        T max = T(-INFINITY);
+        for (long long j = lo + threadIdx.x; j < hi; j += blockDim.x) max = MaxNaN()(max, xr[j]);
+        max = blockReduce(max, MaxNaN());
+        double sum = 0;
+        for (long long j = lo + threadIdx.x; j < hi; j += blockDim.x) sum += double(exp(xr[j] - max));
+        sum = blockReduce(sum, Plus());
+        if (threadIdx.x == 0) { part[2 * b] = double(max); part[2 * b + 1] = sum; }
+    }
+}
+
+template <template <class> class Out, class T>
+__device__ void softmaxSplit(const T* x, T* out, const double* part, long long rows, long long n, long long per, long long slices) {
+    for (long long b = blockIdx.x; b < rows * slices; b += gridDim.x) {   // uniform per block
+        long long r = b / slices, lo = b % slices * per, hi = lo + per < n ? lo + per : n;
+        const double* pr = part + 2 * r * slices;
+        double max = -INFINITY;
+        for (long long s = threadIdx.x; s < slices; s += blockDim.x) max = MaxNaN()(max, pr[2 * s]);
+        max = blockReduce(max, MaxNaN());
+        double sum = 0;
+        for (long long s = threadIdx.x; s < slices; s += blockDim.x)
+            if (pr[2 * s] != -INFINITY) sum += pr[2 * s + 1] * exp(pr[2 * s] - max);
+        sum = blockReduce(sum, Plus());
+        T m = T(max);   // the max of T values: exact in T
+        for (long long j = lo + threadIdx.x; j < hi; j += blockDim.x) out[r * n + j] = Out<T>()(x[r * n + j] - m, sum);
+    }
+}
+
+extern "C" __global__ void softmax_partial_f32(const float* x, double* part, long long rows, long long n, long long per, long long slices) { softmaxPartial(x, part, rows, n, per, slices); }
+extern "C" __global__ void softmax_partial_f64(const double* x, double* part, long long rows, long long n, long long per, long long slices) { softmaxPartial(x, part, rows, n, per, slices); }
+extern "C" __global__ void softmax_split_f32(const float* x, float* out, const double* part, long long rows, long long n, long long per, long long slices) { softmaxSplit<SoftmaxOut>(x, out, part, rows, n, per, slices); }
+extern "C" __global__ void softmax_split_f64(const double* x, double* out, const double* part, long long rows, long long n, long long per, long long slices) { softmaxSplit<SoftmaxOut>(x, out, part, rows, n, per, slices); }
+extern "C" __global__ void log_softmax_split_f32(const float* x, float* out, const double* part, long long rows, long long n, long long per, long long slices) { softmaxSplit<LogSoftmaxOut>(x, out, part, rows, n, per, slices); }
+extern "C" __global__ void log_softmax_split_f64(const double* x, double* out, const double* part, long long rows, long long n, long long per, long long slices) { softmaxSplit<LogSoftmaxOut>(x, out, part, rows, n, per, slices); }
+
 // layer_norm_<dt>: contiguous rows of n, one block per row, as CpuBackend.layerNorm: mean, then the
 // biased variance by a second pass over (x − mean), both summed in double; weight and bias may be
 // null. mean and rstd [rows] are written for the backward pass (Tensor ops on the Java side).

@@ -231,14 +231,27 @@ public final class CudaBackend implements Backend {
      * Rows of up to {@value #WARP_ROW_MAX} elements: one warp per row (softmax_warp_*, shuffle
      * reductions, 8 rows per block), as PyTorch's persistent softmax does up to 1024; a 256-thread
      * block would leave most of its threads idle on such rows and pay two barriers per reduction
-     * level. Longer rows: one block per row.
+     * level. Longer rows: one block per row; fewer than {@value #SPREAD_BLOCKS}/4 rows of at least
+     * 2·{@value #MIN_SLICE} elements: each row cut into slices of at least {@value #MIN_SLICE}, about
+     * {@value #SPREAD_BLOCKS} blocks in all (as {@link #reduce} spreads few long rows).
      */
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0 || n == 0) return;
         String name = (log ? "log_softmax_" : "softmax_");
-        if (n <= WARP_ROW_MAX) dev.kernels.launchWarpRows(name + "warp_" + dt(x.dtype()), rows, x, out, rows, n);
-        else dev.kernels.launchRows(name + dt(x.dtype()), rows, x, out, rows, n);
+        if (n <= WARP_ROW_MAX) { dev.kernels.launchWarpRows(name + "warp_" + dt(x.dtype()), rows, x, out, rows, n); return; }
+        long slices = rows >= SPREAD_BLOCKS / 4 ? 1 : Math.min(-Math.floorDiv(-SPREAD_BLOCKS, rows), n / MIN_SLICE);
+        if (slices <= 1) { dev.kernels.launchRows(name + dt(x.dtype()), rows, x, out, rows, n); return; }
+        // few very long rows: a block per slice of a row, then the slices' (max, sum) combined per row
+        long per = -Math.floorDiv(-n, slices);
+        slices = -Math.floorDiv(-n, per);
+        CudaStorage part = (CudaStorage) allocate(DType.FLOAT64, 2 * rows * slices);
+        try {
+            dev.kernels.launchRows("softmax_partial_" + dt(x.dtype()), rows * slices, x, part, rows, n, per, slices);
+            dev.kernels.launchRows(name + "split_" + dt(x.dtype()), rows * slices, x, out, part, rows, n, per, slices);
+        } finally {
+            part.close();   // stream order: reused only by work queued after these kernels
+        }
     }
 
     static final long WARP_ROW_MAX = 1024;

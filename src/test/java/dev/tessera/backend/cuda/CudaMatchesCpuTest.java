@@ -287,7 +287,8 @@ class CudaMatchesCpuTest {
      * Softmax, log-softmax and layer norm over row lengths on both sides of the warp-per-row limit
      * (CudaBackend.WARP_ROW_MAX, 1024): one element, a partial warp, exactly one warp and one more,
      * odd lengths, the limit and one past it (a block per row), a long row; 11 rows leave warps of
-     * the second block idle. Large values (the max must be subtracted), a NaN row, no affine params.
+     * the second block idle; two very long rows (slices over several blocks), masked slices. Large
+     * values (the max must be subtracted), a NaN row, no affine params.
      */
     @Test void softmaxAndLayerNormAcrossRowLengths() {
         for (long n : new long[] {1, 7, 32, 33, 100, 1024, 1025, 2500}) {
@@ -295,6 +296,17 @@ class CudaMatchesCpuTest {
             Tensor x = random(rows, n);
             check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), x);
             check(in -> F.layerNorm(in[0], new long[] {n}, in[1], in[2], 1e-5), x, random(n), random(n));
+        }
+        // few very long rows: each cut into slices over several blocks (softmax_partial, softmax_split),
+        // one row with whole slices masked to -inf (as an attention mask does), one all -inf (NaN, as the CPU)
+        check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(2, 20000));
+        boolean[] mask = new boolean[3 * 9000];
+        for (int j = 0; j < 7000; j++) mask[j] = true;
+        for (int j = 18000; j < 27000; j++) mask[j] = true;
+        Tensor masked = random(3, 9000).maskedFill(Tensor.of(mask, 3, 9000), Double.NEGATIVE_INFINITY);
+        for (Tensor m : List.of(masked, masked.to(DType.FLOAT64))) {
+            assertClose(m.to(Device.cuda()).softmax(1).cpu(), m.softmax(1), RTOL, ATOL);
+            assertClose(m.to(Device.cuda()).logSoftmax(1).cpu(), m.logSoftmax(1), RTOL, ATOL);
         }
         check(in -> in[0].softmax(-1).add(in[0].logSoftmax(-1)), random(5, 300).mul(1000.0));
         check(in -> F.layerNorm(in[0], new long[] {300}), random(5, 300).mul(1000.0).add(50.0));
@@ -344,6 +356,7 @@ class CudaMatchesCpuTest {
             check(in -> in[0].add(in[1]).exp(), random(40, 50), random(50));
             check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(50, 33));
             check(in -> in[0].softmax(1), random(7, 1500));
+            check(in -> in[0].logSoftmax(1), random(2, 9000));
             check(in -> F.layerNorm(in[0], new long[] {40}, in[1], in[2], 1e-5), random(45, 40), random(40), random(40));
             check(in -> F.layerNorm(in[0], new long[] {1100}), random(5, 1100));
             check(in -> in[0].sum(1).add(in[0].max(1)), random(9, 300));
