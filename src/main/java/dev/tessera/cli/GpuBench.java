@@ -40,16 +40,17 @@ final class GpuBench {
      * The problem sizes; the names of the rows come from them and must match bench_gpu.py's at FULL.
      * convA/convB are conv2d inputs [N, C, H, W] with C→C 3×3 (stride 1, padding 1) filters, bn a
      * BatchNorm2d input. The kernel rows: softmax (square: rows longer than a warp's limit, a block
-     * per row) and softmaxShort [rows, n] (a warp per row), layerNorm [rows, n] (a warp per row),
+     * per row), softmaxShort [rows, n] (a warp per row) and softmaxLong [rows, n] (few long rows, a
+     * row's slices over several blocks), layerNorm [rows, n] (a warp per row),
      * bcast a square matrix plus a column (the 32-bit index path), transpose a square's t().contiguous()
      * (the tiled transpose), embedding [rows, dim, indices] forward and backward with half the indices
      * at padding_idx 0 (the sorted, atomic-free backward).
      */
     record Sizes(int gemm, int bmmBatch, int bmm, int addBig, int addSmall, int softmax, int trainBatch, long[] convA, long[] convB, long[] bn,
-                 long[] softmaxShort, long[] layerNorm, int bcast, int transpose, long[] embedding) {
+                 long[] softmaxShort, long[] softmaxLong, long[] layerNorm, int bcast, int transpose, long[] embedding) {
         static final Sizes FULL = new Sizes(4096, 64, 128, 1 << 20, 1024, 4096, 256,
                 new long[] {256, 16, 28, 28}, new long[] {64, 64, 56, 56}, new long[] {256, 64, 28, 28},
-                new long[] {65536, 128}, new long[] {16384, 768}, 4096, 4096, new long[] {32768, 512, 16384});
+                new long[] {65536, 128}, new long[] {16, 65536}, new long[] {16384, 768}, 4096, 4096, new long[] {32768, 512, 16384});
     }
 
     static void run() {
@@ -77,6 +78,7 @@ final class GpuBench {
     static List<String> names(Sizes z) {
         List<String> names = new ArrayList<>(List.of("sgemm_" + z.gemm, "bmm_" + z.bmmBatch + "x" + z.bmm + "x" + z.bmm, "add_" + count(z.addBig),
                 "add_" + count(z.addSmall), "softmax_" + z.softmax + "x" + z.softmax, "softmax_" + z.softmaxShort[0] + "x" + z.softmaxShort[1],
+                "softmax_" + z.softmaxLong[0] + "x" + z.softmaxLong[1],
                 "layernorm_" + z.layerNorm[0] + "x" + z.layerNorm[1], "add_bcast_" + z.bcast + "x" + z.bcast, "transpose_" + z.transpose + "x" + z.transpose,
                 "embedding_bwd_" + z.embedding[0] + "x" + z.embedding[1] + "_" + z.embedding[2], "queue_add_" + count(z.addSmall),
                 "train_step_m2_b" + z.trainBatch));
@@ -104,21 +106,23 @@ final class GpuBench {
             rows.add(new Row(name.get(4), seconds(() -> m.softmax(-1)) * 1e3, "ms", false));
             Tensor sh = Tensor.randn(z.softmaxShort, DType.FLOAT32, d);
             rows.add(new Row(name.get(5), seconds(() -> sh.softmax(-1)) * 1e3, "ms", false));
+            Tensor lg = Tensor.randn(z.softmaxLong, DType.FLOAT32, d);
+            rows.add(new Row(name.get(6), seconds(() -> lg.softmax(-1)) * 1e3, "ms", false));
             Tensor ln = Tensor.randn(z.layerNorm, DType.FLOAT32, d), gamma = Tensor.randn(new long[] {z.layerNorm[1]}, DType.FLOAT32, d),
                     beta = Tensor.randn(new long[] {z.layerNorm[1]}, DType.FLOAT32, d);
             long[] normalized = {z.layerNorm[1]};
-            rows.add(new Row(name.get(6), seconds(() -> F.layerNorm(ln, normalized, gamma, beta, 1e-5)) * 1e3, "ms", false));
+            rows.add(new Row(name.get(7), seconds(() -> F.layerNorm(ln, normalized, gamma, beta, 1e-5)) * 1e3, "ms", false));
             Tensor sq = Tensor.randn(new long[] {z.bcast, z.bcast}, DType.FLOAT32, d), col = Tensor.randn(new long[] {z.bcast, 1}, DType.FLOAT32, d);
-            rows.add(new Row(name.get(7), seconds(() -> sq.add(col)) * 1e6, "us", false));
+            rows.add(new Row(name.get(8), seconds(() -> sq.add(col)) * 1e6, "us", false));
             Tensor tr = Tensor.randn(new long[] {z.transpose, z.transpose}, DType.FLOAT32, d);
-            rows.add(new Row(name.get(8), seconds(() -> tr.t().contiguous()) * 1e6, "us", false));
+            rows.add(new Row(name.get(9), seconds(() -> tr.t().contiguous()) * 1e6, "us", false));
         }
-        rows.add(new Row(name.get(9), seconds(embeddingBackward(z.embedding)) * 1e3, "ms", false));
+        rows.add(new Row(name.get(10), seconds(embeddingBackward(z.embedding)) * 1e3, "ms", false));
         try (var noGrad = Tensor.noGrad()) {
             Tensor s = Tensor.randn(new long[] {z.addSmall}, DType.FLOAT32, d), t = Tensor.randn(new long[] {z.addSmall}, DType.FLOAT32, d);
-            rows.add(new Row(name.get(10), hostSeconds(() -> s.add(t)) * 1e6, "us", false));
+            rows.add(new Row(name.get(11), hostSeconds(() -> s.add(t)) * 1e6, "us", false));
         }
-        rows.add(new Row(name.get(11), seconds(trainStep(new CustomModulesExample.M2(), z.trainBatch, 784)) * 1e3, "ms", false));
+        rows.add(new Row(name.get(12), seconds(trainStep(new CustomModulesExample.M2(), z.trainBatch, 784)) * 1e3, "ms", false));
         List<Supplier<Supplier<?>>> workloads = List.of(
                 () -> conv(z.convA, false), () -> conv(z.convA, true), () -> conv(z.convB, false), () -> conv(z.convB, true), () -> batchNorm(z.bn),
                 () -> trainStep(new CustomModulesExample.M3(), z.trainBatch, 784), () -> trainStep(Models.cnn(), z.trainBatch, 1, 28, 28),
