@@ -37,11 +37,7 @@ struct Le { template <class T> __device__ b8 operator()(T a, T b) const { return
 
 template <class Op, class T, class R>
 __device__ void binary(const T* a, const T* b, R* out, const Strides& g) {
-    for (long long i = gridStart(); i < g.n; i += gridStep()) {
-        long long o[3];
-        offsets(g, i, o);
-        out[o[0]] = Op()(a[o[1]], b[o[2]]);
-    }
+    forEachElement<3>(g, [&](const auto& o) { out[o[0]] = Op()(a[o[1]], b[o[2]]); });
 }
 
 extern "C" __global__ void binary_add_f32(const float* a, const float* b, float* out, Strides g) { binary<Add>(a, b, out, g); }

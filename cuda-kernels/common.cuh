@@ -4,17 +4,20 @@
 
 #define TS_MAX_DIMS 8
 #define TS_MAX_BLOCK 1024   // the block reductions below hold one slot per thread
+#define TS_WARP 32
 
 typedef unsigned char b8;   // BOOL: one byte per element, 0 or 1
 
 struct Strides {
     long long n;            // elements of the output
     int ndim;               // 0..8; dims already merged by the caller
-    int pad;
+    int index32;            // 1: n and every operand's extent are below 2^31, so 32-bit indexing is exact
     long long shape[TS_MAX_DIMS];
     long long stride[4][TS_MAX_DIMS];   // per operand, in elements; operand 0 is the output
+    unsigned magic[TS_MAX_DIMS];        // i / shape[d] = (umulhi(i, magic[d]) + i) >> shift[d] for i < 2^31
+    unsigned shift[TS_MAX_DIMS];
 };
-static_assert(sizeof(Strides) == 336, "Strides must stay 336 bytes: the Java side packs it");
+static_assert(sizeof(Strides) == 400, "Strides must stay 400 bytes: the Java side packs it");
 
 struct Conv {               // mirrors dev.tessera.backend.ConvGeometry
     long long n, c, h, w, outH, outW;
@@ -31,7 +34,7 @@ __device__ __forceinline__ long long gridStep() { return (long long)gridDim.x * 
 
 // Offsets of element i (row-major over g.shape) in the first K operands. The loop is unrolled
 // over TS_MAX_DIMS so that g is indexed by constants and stays in parameter space (no local
-// copy); dim 0 takes what is left of i, so a fully merged (ndim 1) view does no 64-bit division.
+// copy); dim 0 takes what is left of i, so a fully merged (ndim 1) view does no division.
 template <int K>
 __device__ __forceinline__ void offsets(const Strides& g, long long i, long long (&off)[K]) {
 #pragma unroll
@@ -47,6 +50,47 @@ __device__ __forceinline__ void offsets(const Strides& g, long long i, long long
     if (g.ndim > 0) {
 #pragma unroll
         for (int k = 0; k < K; k++) off[k] += i * g.stride[k][0];
+    }
+}
+
+// The same in 32 bits, dividing by multiplication with the host's precomputed magic numbers
+// (Granlund & Montgomery, as PyTorch's IntDivider): a 64-bit div/mod per dimension is a long
+// software sequence on the GPU, and dominated broadcast elementwise ops. Exact for i < 2^31.
+template <int K>
+__device__ __forceinline__ void offsets32(const Strides& g, unsigned i, unsigned (&off)[K]) {
+#pragma unroll
+    for (int k = 0; k < K; k++) off[k] = 0;
+#pragma unroll
+    for (int d = TS_MAX_DIMS - 1; d > 0; d--) {
+        if (d >= g.ndim) continue;
+        unsigned q = (__umulhi(i, g.magic[d]) + i) >> g.shift[d], c = i - q * (unsigned)g.shape[d];
+        i = q;
+#pragma unroll
+        for (int k = 0; k < K; k++) off[k] += c * (unsigned)g.stride[k][d];
+    }
+    if (g.ndim > 0) {
+#pragma unroll
+        for (int k = 0; k < K; k++) off[k] += i * (unsigned)g.stride[k][0];
+    }
+}
+
+// Grid-stride loop over the n elements of g, calling f(off) with the K operands' offsets: in 32-bit
+// arithmetic when the host marked g index32 (a branch uniform over the launch), else in 64 bits.
+template <int K, class F>
+__device__ __forceinline__ void forEachElement(const Strides& g, F f) {
+    if (g.index32) {
+        unsigned n = (unsigned)g.n, step = gridDim.x * blockDim.x;   // i + step < 2^32: i < 2^31, the grid below 2^31 threads
+        for (unsigned i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += step) {
+            unsigned o[K];
+            offsets32(g, i, o);
+            f(o);
+        }
+    } else {
+        for (long long i = gridStart(); i < g.n; i += gridStep()) {
+            long long o[K];
+            offsets(g, i, o);
+            f(o);
+        }
     }
 }
 
@@ -92,4 +136,14 @@ __device__ State blockReduce(State s, Merge merge) {
     State r = buf[0];
     __syncthreads();   // buf is reused by the next call (the next row, or the next pass)
     return r;
+}
+
+// Reduces one value per lane of a warp with the associative, commutative Merge (butterfly: every
+// lane gets the same result). All 32 lanes must call it together (the full mask): the caller's
+// loops must be uniform per warp, and blocks whole warps.
+template <class T, class Merge>
+__device__ __forceinline__ T warpReduce(T v, Merge merge) {
+#pragma unroll
+    for (int o = TS_WARP / 2; o > 0; o >>= 1) v = merge(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
 }

@@ -5,20 +5,12 @@
 template <class T>
 __device__ void fill(T* out, const Strides& g, double value) {
     T v = Cast<T>()(value);
-    for (long long i = gridStart(); i < g.n; i += gridStep()) {
-        long long o[1];
-        offsets(g, i, o);
-        out[o[0]] = v;
-    }
+    forEachElement<1>(g, [&](const auto& o) { out[o[0]] = v; });
 }
 
 template <class S, class D>
 __device__ void copy(const S* src, D* dst, const Strides& g) {
-    for (long long i = gridStart(); i < g.n; i += gridStep()) {
-        long long o[2];
-        offsets(g, i, o);
-        dst[o[0]] = Cast<D>()(src[o[1]]);
-    }
+    forEachElement<2>(g, [&](const auto& o) { dst[o[0]] = Cast<D>()(src[o[1]]); });
 }
 
 extern "C" __global__ void fill_f32(float* out, Strides g, double value) { fill(out, g, value); }

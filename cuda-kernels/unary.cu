@@ -21,11 +21,7 @@ struct Erf { template <class T> __device__ T operator()(T x) const { return erf(
 
 template <class Op, class T>
 __device__ void unary(const T* x, T* out, const Strides& g) {
-    for (long long i = gridStart(); i < g.n; i += gridStep()) {
-        long long o[2];
-        offsets(g, i, o);
-        out[o[0]] = Op()(x[o[1]]);
-    }
+    forEachElement<2>(g, [&](const auto& o) { out[o[0]] = Op()(x[o[1]]); });
 }
 
 extern "C" __global__ void unary_neg_f32(const float* x, float* out, Strides g) { unary<Neg>(x, out, g); }

@@ -3,11 +3,7 @@
 
 template <class T>
 __device__ void where(const b8* cond, const T* a, const T* b, T* out, const Strides& g) {
-    for (long long i = gridStart(); i < g.n; i += gridStep()) {
-        long long o[4];
-        offsets(g, i, o);
-        out[o[0]] = cond[o[1]] ? a[o[2]] : b[o[3]];
-    }
+    forEachElement<4>(g, [&](const auto& o) { out[o[0]] = cond[o[1]] ? a[o[2]] : b[o[3]]; });
 }
 
 extern "C" __global__ void where_f32(const b8* cond, const float* a, const float* b, float* out, Strides g) { where(cond, a, b, out, g); }

@@ -58,11 +58,11 @@ if $cudnn; then   # CUDNN_STATUS_NOT_SUPPORTED: 9 in cuDNN 8, 3000 in cuDNN 9 (r
 fi
 
 # One registration file per kernel family: the .cu compiled as host C++ (emu.h first), then a
-# table of its extern "C" kernels. A file that synchronises threads runs its blocks as fibers.
-for cu in cuda-kernels/*.cu "$SRC"/mutants/*.cu; do   # mutants/: seeded races, test-only (RaceDetectorTest)
+# table of its extern "C" kernels. A file that synchronises threads (barriers, warp shuffles) runs its blocks as fibers.
+for cu in cuda-kernels/*.cu "$SRC"/mutants/*.cu; do   # mutants/: seeded races and shuffle misuse, test-only (RaceDetectorTest)
   family=$(basename "$cu" .cu)
   barriers=false
-  grep -qE '__syncthreads|blockReduce' "$cu" && barriers=true
+  grep -qE '__syncthreads|blockReduce|__shfl_|warpReduce' "$cu" && barriers=true
   names=$(grep -oE 'extern "C" __global__ void [A-Za-z0-9_]+' "$cu" | awk '{print $NF}')
   { echo "#include \"emu.h\""
     echo "#include \"$PWD/$cu\""

@@ -72,6 +72,10 @@ for cu in "${sources[@]}"; do
     ptx="$out/$name.ptx"
     "$nvcc" -ptx -arch="$arch" -O3 -o "$ptx" "$cu" || { rm -f "$ptx"; echo "[cuda-kernels] ERROR: nvcc failed on $cu" >&2; exit 1; }
     sed -i "s/^\.version [0-9][0-9.]*\$/.version $isa/" "$ptx"
+    # nvcc 13 marks partly used vector loads with '.pragma "used_bytes_mask N"', an ISA 8.3 hint
+    # (which bytes of the load are used); dropping a hint leaves the loads as they are, and lets
+    # ptxas accept the PTX at the ISA declared above.
+    sed -i '/^[[:space:]]*\.pragma "used_bytes_mask [0-9]*";$/d' "$ptx"
     grep -q "^\.version $isa\$" "$ptx" || { rm -f "$ptx"; echo "[cuda-kernels] ERROR: no .version line in $ptx to set to $isa" >&2; exit 1; }
     for sm in "${validate[@]}"; do
         "$ptxas" -arch="$sm" -o /dev/null "$ptx" || { rm -f "$ptx"; echo "[cuda-kernels] ERROR: ptxas -arch=$sm rejected $ptx" >&2; exit 1; }

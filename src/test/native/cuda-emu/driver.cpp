@@ -6,6 +6,7 @@
 #include "registry.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,7 @@ bool deviceRange(CUdeviceptr p, size_t n) { return n == 0 || inside(allocations,
 unsigned racePhase;
 bool raceActive;
 uintptr_t nativeStackLo, nativeStackHi, fiberStackLo, fiberStackHi, lastDeviceLo, lastDeviceHi;
-uintptr_t params[64];   // the launch's argument slots (the largest argument, a Strides struct, is 336 bytes)
+uintptr_t params[64];   // the launch's argument slots (the largest argument, a Strides struct, is 400 bytes)
 int paramCount;
 struct Access { int thread = -1; unsigned block = 0, phase = 0; };
 struct Cell { Access write, read; bool manyReaders = false; };
@@ -216,10 +217,12 @@ void __tsan_write_range(void* p, unsigned long) { onAccess((uintptr_t) p, true);
 
 namespace {
 
-// ---- fibers: the threads of one block, switching only at __syncthreads ----
+// ---- fibers: the threads of one block, switching only at __syncthreads and warp shuffles ----
 
 const size_t STACK = 16 << 10;   // kernels are shallow; small stacks keep a block's fibers in cache
-struct Fiber { void* sp; bool done, waiting; };
+enum State { RUNNABLE, AT_BARRIER, AT_SHUFFLE, DONE };
+struct Shuffle { const char* site; int mode; unsigned mask; unsigned long long bits; int arg, width; };
+struct Fiber { void* sp; State state; Shuffle shfl; };
 Fiber fibers[TS_EMU_MAX_BLOCK];
 char* stacks;
 void* schedulerSp;
@@ -227,6 +230,7 @@ unsigned current;
 const emu::Kernel* running;
 void** runningParams;
 bool inFibers;
+std::string shuffleError;   // a shuffle called with arguments no GPU accepts; fails the block
 
 extern "C" void emu_switch(void** save, void* to);
 asm(R"(
@@ -254,12 +258,86 @@ emu_switch:
 
 [[noreturn]] void fiberMain() {
     running->launch(running->fn, runningParams);
-    fibers[current].done = true;
+    fibers[current].state = DONE;
     emu_switch(&fibers[current].sp, schedulerSp);
     abort();   // a finished fiber is never resumed
 }
 
-/** Runs one block with a fiber per thread; each round runs every fiber to its next barrier. */
+const char* fileOf(const char* site) { const char* s = strrchr(site, '/'); return s ? s + 1 : site; }
+
+/** Fails the block: one line naming the kernel and what went wrong; the fibers are abandoned. */
+bool blockFails(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+bool blockFails(const char* fmt, ...) {
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "[cuda-emu] %s: block %u: %s\n", running->name, emu_blockIdx.x, buf);
+    inFibers = false;
+    return false;
+}
+
+/**
+ * The source lane of a shuffle, as PTX shfl.sync computes it: the width splits the warp into
+ * segments, and a lane whose source lies past the end of its own segment reads its own value.
+ */
+unsigned sourceLane(const Shuffle& s, unsigned lane) {
+    unsigned maxLane = (lane & ~(unsigned) (s.width - 1)) | (unsigned) (s.width - 1), b = (unsigned) s.arg & 31;
+    unsigned j = s.mode == EMU_SHFL_XOR ? lane ^ b : lane + b;
+    return j <= maxLane ? j : lane;
+}
+
+/**
+ * Completes the shuffle fiber t waits at when every lane of its mask is there (same site, same
+ * mask): each gets its source lane's value and runs again. *stuck explains why not, when a lane can
+ * never arrive (exited, at __syncthreads) — or is at another shuffle, which may complete first.
+ */
+bool completeShuffle(unsigned t, unsigned n, std::string* stuck) {
+    const Shuffle& s = fibers[t].shfl;
+    unsigned base = t & ~31u;
+    char why[256];
+    for (unsigned l = 0; l < 32; l++) {
+        if (!(s.mask >> l & 1)) continue;
+        unsigned u = base + l;
+        const char* what = nullptr;
+        if (u >= n) what = "does not exist (the block is smaller)";
+        else if (fibers[u].state == DONE) what = "has exited";
+        else if (fibers[u].state == AT_BARRIER) what = "waits at __syncthreads";
+        else if (fibers[u].state == RUNNABLE) what = "has not arrived yet";   // released by another shuffle this round
+        else if (fibers[u].shfl.mask != s.mask || strcmp(fibers[u].shfl.site, s.site) != 0) {
+            snprintf(why, sizeof why, "thread %u at the shuffle at %s with mask %#x: lane %u, named in the mask, is at the shuffle at %s with mask %#x",
+                     t, fileOf(s.site), s.mask, l, fileOf(fibers[u].shfl.site), fibers[u].shfl.mask);
+            *stuck = why;
+            return false;
+        }
+        if (what) {
+            snprintf(why, sizeof why, "thread %u at the shuffle at %s with mask %#x: lane %u, named in the mask, %s", t, fileOf(s.site), s.mask, l, what);
+            *stuck = why;
+            return false;
+        }
+    }
+    unsigned long long value[32];
+    for (unsigned l = 0; l < 32; l++) if (s.mask >> l & 1) value[l] = fibers[base + l].shfl.bits;
+    for (unsigned l = 0; l < 32; l++) {
+        if (!(s.mask >> l & 1)) continue;
+        unsigned src = sourceLane(fibers[base + l].shfl, l);
+        if (!(s.mask >> src & 1)) {   // the Guide: reading an inactive lane gives an undefined value
+            snprintf(why, sizeof why, "lane %u of warp %u reads lane %u at the shuffle at %s, which its mask %#x does not name", l, base / 32, src, fileOf(s.site), s.mask);
+            *stuck = std::string("!") + why;
+            return false;
+        }
+        fibers[base + l].shfl.bits = value[src];
+        fibers[base + l].state = RUNNABLE;
+    }
+    return true;
+}
+
+/**
+ * Runs one block with a fiber per thread. Each round runs every runnable fiber, in a new random
+ * order, to its next __syncthreads, shuffle or exit; then the shuffles whose lanes are all there
+ * complete, or, when none can, the barrier opens once every thread waits at it.
+ */
 bool runBlockInFibers(unsigned n) {
     if (!stacks) {
         stacks = (char*) mmap(nullptr, STACK * TS_EMU_MAX_BLOCK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -272,52 +350,88 @@ bool runBlockInFibers(unsigned n) {
         *--sp = 0;                                                  // so that fiberMain starts as if called
         *--sp = (uintptr_t) &fiberMain;                             // emu_switch's ret lands here
         for (int r = 0; r < 6; r++) *--sp = 0;                      // rbp rbx r12 r13 r14 r15
-        fibers[t] = {sp, false, false};
+        fibers[t] = {sp, RUNNABLE, {}};
     }
     inFibers = true;
+    shuffleError.clear();
     static unsigned order[TS_EMU_MAX_BLOCK];
     static unsigned long long rng = 0x9E3779B97F4A7C15ull;   // fixed seed: every run interleaves alike
     for (unsigned t = 0; t < n; t++) order[t] = t;
-    for (;; racePhase++) {
-        // A new random order between each pair of barriers: a missing __syncthreads then shows up
-        // as a read of a slot another thread has not written yet, or a write over one it has not read yet.
+    for (;;) {
+        // A new random order each round: a missing __syncthreads then shows up as a read of a slot
+        // another thread has not written yet, or a write over one it has not read yet.
         for (unsigned i = n - 1; i > 0; i--) {
             rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;   // xorshift64
             unsigned j = (unsigned) (rng % (i + 1)), tmp = order[i];
             order[i] = order[j];
             order[j] = tmp;
         }
-        unsigned done = 0, waiting = 0;
         for (unsigned i = 0; i < n; i++) {
             unsigned t = order[i];
-            if (fibers[t].done) continue;
+            if (fibers[t].state != RUNNABLE) continue;
             current = t;
             emu_threadIdx = {t, 0, 0};
-            fibers[t].waiting = false;
             emu_switch(&schedulerSp, fibers[t].sp);
         }
-        for (unsigned t = 0; t < n; t++) { done += fibers[t].done; waiting += fibers[t].waiting; }
-        if (done == n) break;
-        if (done > 0) {   // some threads left the kernel while others wait at a barrier: undefined in CUDA
-            inFibers = false;
-            fprintf(stderr, "[cuda-emu] %s: %u of %u threads exited while %u wait at __syncthreads\n", running->name, done, n, waiting);
-            return false;
+        if (!shuffleError.empty()) return blockFails("%s", shuffleError.c_str());
+        bool progress = false;
+        std::string stuck;
+        unsigned done = 0, waiting = 0;
+        for (unsigned t = 0; t < n; t++) {
+            if (fibers[t].state == AT_SHUFFLE) {
+                std::string why;
+                if (completeShuffle(t, n, &why)) progress = true;
+                else if (!why.empty() && why[0] == '!') return blockFails("%s", why.c_str() + 1);
+                else if (stuck.empty()) stuck = why;
+            }
         }
+        if (progress) continue;
+        if (!stuck.empty()) return blockFails("%s", stuck.c_str());
+        for (unsigned t = 0; t < n; t++) { done += fibers[t].state == DONE; waiting += fibers[t].state == AT_BARRIER; }
+        if (done == n) break;
+        if (done > 0)   // some threads left the kernel while others wait at a barrier: undefined in CUDA
+            return blockFails("%u of %u threads exited while %u wait at __syncthreads", done, n, waiting);
+        racePhase++;   // the barrier opens: accesses before it are ordered before those after it
+        for (unsigned t = 0; t < n; t++) fibers[t].state = RUNNABLE;
     }
     inFibers = false;
     return true;
 }
 
+void needFibers(const char* what) {
+    if (inFibers) return;
+    fprintf(stderr, "[cuda-emu] %s called %s but its file was built without fibers (build-cuda-emu.sh decides by source)\n",
+            running ? running->name : "?", what);
+    abort();
+}
+
 } // namespace
 
 extern "C" void emu_syncthreads(void) {
-    if (!inFibers) {
-        fprintf(stderr, "[cuda-emu] %s called __syncthreads but its file was built without fibers (build-cuda-emu.sh decides by source)\n",
-                running ? running->name : "?");
+    needFibers("__syncthreads");
+    fibers[current].state = AT_BARRIER;
+    emu_switch(&fibers[current].sp, schedulerSp);
+}
+
+extern "C" unsigned long long emu_shfl(const char* site, int mode, unsigned mask, unsigned long long bits, int arg, int width) {
+    needFibers("a warp shuffle");
+    unsigned lane = current & 31;
+    Fiber& f = fibers[current];
+    char why[256] = "";
+    if (width < 1 || width > 32 || (width & (width - 1)))
+        snprintf(why, sizeof why, "thread %u: the shuffle at %s has width %d (a power of 2 up to 32)", current, fileOf(site), width);
+    else if (!(mask >> lane & 1))   // PTX: undefined when the executing thread is not in the mask
+        snprintf(why, sizeof why, "thread %u: the shuffle at %s has mask %#x, which does not name its own lane %u", current, fileOf(site), mask, lane);
+    if (*why) {
+        if (shuffleError.empty()) shuffleError = why;   // the block fails when this round ends; this fiber is never resumed
+        f.state = AT_BARRIER;
+        emu_switch(&f.sp, schedulerSp);
         abort();
     }
-    fibers[current].waiting = true;
-    emu_switch(&fibers[current].sp, schedulerSp);
+    f.shfl = {site, mode, mask, bits, arg, width};
+    f.state = AT_SHUFFLE;
+    emu_switch(&f.sp, schedulerSp);
+    return f.shfl.bits;
 }
 
 // ---- the driver API ----

@@ -11,7 +11,9 @@ struct uint3 { unsigned x, y, z; };
 extern "C" {
 extern uint3 emu_threadIdx, emu_blockIdx, emu_blockDim, emu_gridDim;
 void emu_syncthreads(void);
+unsigned long long emu_shfl(const char* site, int mode, unsigned mask, unsigned long long bits, int arg, int width);   // emu.h
 }
+enum { EMU_SHFL_XOR = 0, EMU_SHFL_DOWN = 1 };
 
 namespace emu {
 

@@ -169,8 +169,14 @@ public interface Backend {
      */
     void indexSelect(View table, View index, View out);
 
-    /** out[index[i], :] += src[i, :]; out [rows, d] contiguous, modified in place. */
-    void indexAdd(View src, View index, View out);
+    /**
+     * The gradient of {@link #indexSelect} (an embedding's weight gradient): dw [rows, d] contiguous is
+     * overwritten with dw[r, :] = Σ grad[i, :] over the i with index[i] = r, summed in increasing i,
+     * and dw[paddingIdx, :] = 0 when paddingIdx ≥ 0 (PyTorch's padding_idx gets no gradient). grad
+     * [m, d] and index INT64 [m] contiguous; an index outside [0, rows) (reported by the forward)
+     * contributes nothing.
+     */
+    void embeddingBackward(View grad, View index, long paddingIdx, View dw);
 
     /** Fills out with U[lo, hi) (floating dtypes), from a generator seeded with {@code seed}. */
     void uniform(View out, double lo, double hi, long seed);

@@ -7,6 +7,7 @@ import dev.tessera.Tensor;
 import dev.tessera.examples.CustomModulesExample;
 import dev.tessera.nn.CrossEntropyLoss;
 import dev.tessera.nn.Module;
+import dev.tessera.nn.functional.F;
 import dev.tessera.optim.SGD;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,11 +39,18 @@ final class GpuBench {
     /**
      * The problem sizes; the names of the rows come from them and must match bench_gpu.py's at FULL.
      * convA/convB are conv2d inputs [N, C, H, W] with C→C 3×3 (stride 1, padding 1) filters, bn a
-     * BatchNorm2d input.
+     * BatchNorm2d input. The kernel rows: softmax (square: rows longer than a warp's limit, a block
+     * per row), softmaxShort [rows, n] (a warp per row) and softmaxLong [rows, n] (few long rows, a
+     * row's slices over several blocks), layerNorm [rows, n] (a warp per row),
+     * bcast a square matrix plus a column (the 32-bit index path), transpose a square's t().contiguous()
+     * (the tiled transpose), embedding [rows, dim, indices] forward and backward with half the indices
+     * at padding_idx 0 (the sorted, atomic-free backward).
      */
-    record Sizes(int gemm, int bmmBatch, int bmm, int addBig, int addSmall, int softmax, int trainBatch, long[] convA, long[] convB, long[] bn) {
+    record Sizes(int gemm, int bmmBatch, int bmm, int addBig, int addSmall, int softmax, int trainBatch, long[] convA, long[] convB, long[] bn,
+                 long[] softmaxShort, long[] softmaxLong, long[] layerNorm, int bcast, int transpose, long[] embedding) {
         static final Sizes FULL = new Sizes(4096, 64, 128, 1 << 20, 1024, 4096, 256,
-                new long[] {256, 16, 28, 28}, new long[] {64, 64, 56, 56}, new long[] {256, 64, 28, 28});
+                new long[] {256, 16, 28, 28}, new long[] {64, 64, 56, 56}, new long[] {256, 64, 28, 28},
+                new long[] {65536, 128}, new long[] {16, 65536}, new long[] {16384, 768}, 4096, 4096, new long[] {32768, 512, 16384});
     }
 
     static void run() {
@@ -69,7 +77,11 @@ final class GpuBench {
     /** The rows' names, in order; every one but the _fallback rows is what bench_gpu.py prints after "ref" at {@link Sizes#FULL}. */
     static List<String> names(Sizes z) {
         List<String> names = new ArrayList<>(List.of("sgemm_" + z.gemm, "bmm_" + z.bmmBatch + "x" + z.bmm + "x" + z.bmm, "add_" + count(z.addBig),
-                "add_" + count(z.addSmall), "softmax_" + z.softmax + "x" + z.softmax, "train_step_m2_b" + z.trainBatch));
+                "add_" + count(z.addSmall), "softmax_" + z.softmax + "x" + z.softmax, "softmax_" + z.softmaxShort[0] + "x" + z.softmaxShort[1],
+                "softmax_" + z.softmaxLong[0] + "x" + z.softmaxLong[1],
+                "layernorm_" + z.layerNorm[0] + "x" + z.layerNorm[1], "add_bcast_" + z.bcast + "x" + z.bcast, "transpose_" + z.transpose + "x" + z.transpose,
+                "embedding_bwd_" + z.embedding[0] + "x" + z.embedding[1] + "_" + z.embedding[2], "queue_add_" + count(z.addSmall),
+                "train_step_m2_b" + z.trainBatch));
         for (String w : cudnnWorkloads(z)) for (String v : VARIANTS) names.add(w + v);
         return names;
     }
@@ -92,8 +104,25 @@ final class GpuBench {
             rows.add(new Row(name.get(3), seconds(() -> s.add(t)) * 1e6, "us", false));
             Tensor m = Tensor.randn(new long[] {z.softmax, z.softmax}, DType.FLOAT32, d);
             rows.add(new Row(name.get(4), seconds(() -> m.softmax(-1)) * 1e3, "ms", false));
+            Tensor sh = Tensor.randn(z.softmaxShort, DType.FLOAT32, d);
+            rows.add(new Row(name.get(5), seconds(() -> sh.softmax(-1)) * 1e3, "ms", false));
+            Tensor lg = Tensor.randn(z.softmaxLong, DType.FLOAT32, d);
+            rows.add(new Row(name.get(6), seconds(() -> lg.softmax(-1)) * 1e3, "ms", false));
+            Tensor ln = Tensor.randn(z.layerNorm, DType.FLOAT32, d), gamma = Tensor.randn(new long[] {z.layerNorm[1]}, DType.FLOAT32, d),
+                    beta = Tensor.randn(new long[] {z.layerNorm[1]}, DType.FLOAT32, d);
+            long[] normalized = {z.layerNorm[1]};
+            rows.add(new Row(name.get(7), seconds(() -> F.layerNorm(ln, normalized, gamma, beta, 1e-5)) * 1e3, "ms", false));
+            Tensor sq = Tensor.randn(new long[] {z.bcast, z.bcast}, DType.FLOAT32, d), col = Tensor.randn(new long[] {z.bcast, 1}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(8), seconds(() -> sq.add(col)) * 1e6, "us", false));
+            Tensor tr = Tensor.randn(new long[] {z.transpose, z.transpose}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(9), seconds(() -> tr.t().contiguous()) * 1e6, "us", false));
         }
-        rows.add(new Row(name.get(5), seconds(trainStep(new CustomModulesExample.M2(), z.trainBatch, 784)) * 1e3, "ms", false));
+        rows.add(new Row(name.get(10), seconds(embeddingBackward(z.embedding)) * 1e3, "ms", false));
+        try (var noGrad = Tensor.noGrad()) {
+            Tensor s = Tensor.randn(new long[] {z.addSmall}, DType.FLOAT32, d), t = Tensor.randn(new long[] {z.addSmall}, DType.FLOAT32, d);
+            rows.add(new Row(name.get(11), hostSeconds(() -> s.add(t)) * 1e6, "us", false));
+        }
+        rows.add(new Row(name.get(12), seconds(trainStep(new CustomModulesExample.M2(), z.trainBatch, 784)) * 1e3, "ms", false));
         List<Supplier<Supplier<?>>> workloads = List.of(
                 () -> conv(z.convA, false), () -> conv(z.convA, true), () -> conv(z.convB, false), () -> conv(z.convB, true), () -> batchNorm(z.bn),
                 () -> trainStep(new CustomModulesExample.M3(), z.trainBatch, 784), () -> trainStep(Models.cnn(), z.trainBatch, 1, 28, 28),
@@ -123,6 +152,21 @@ final class GpuBench {
         return () -> {
             Tensor out = conv.forward(x);
             out.backward(Tensor.ones(out.shape().toArray()).to(d));
+            return out;
+        };
+    }
+
+    /** F.embedding of [rows, dim] with m indices, half of them padding_idx 0, forward and backward of a fixed gradient (grads accumulate, as in PyTorch's loop). */
+    private static Supplier<?> embeddingBackward(long[] e) {
+        Device d = Device.cuda();
+        Tensor w = Tensor.randn(new long[] {e[0], e[1]}, DType.FLOAT32, d).requiresGrad(true);
+        long[] idx = new long[(int) e[2]];
+        java.util.Random rng = new java.util.Random(0);
+        for (int i = 0; i < idx.length; i++) idx[i] = i % 2 == 0 ? 0 : 1 + rng.nextInt((int) e[0] - 1);
+        Tensor indices = Tensor.of(idx, idx.length).to(d), g = Tensor.randn(new long[] {e[2], e[1]}, DType.FLOAT32, d);
+        return () -> {
+            Tensor out = F.embedding(indices, w, 0);
+            out.backward(g);
             return out;
         };
     }
@@ -186,6 +230,28 @@ final class GpuBench {
         Arrays.sort(samples);
         return samples[3];
     }
+
+    /**
+     * Host seconds to queue one call: the median of 7 samples of {@value #QUEUED} calls timed
+     * without a synchronise inside (the device is synchronised before and after each sample), so the
+     * time is the host's work per op — argument checks, allocation, the launch — as long as the
+     * device keeps up with a kernel this small.
+     */
+    static double hostSeconds(Supplier<?> op) {
+        for (int i = 0; i < 3 * QUEUED; i++) op.get();
+        double[] samples = new double[7];
+        for (int k = 0; k < samples.length; k++) {
+            Cuda.synchronize();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < QUEUED; i++) op.get();
+            samples[k] = (System.nanoTime() - t0) / 1e9 / QUEUED;
+        }
+        Cuda.synchronize();
+        Arrays.sort(samples);
+        return samples[3];
+    }
+
+    private static final int QUEUED = 200;
 
     /** Runs bench_gpu.py with python3; empty when there is no python3 with torch. */
     private static Map<String, String> pytorchReference() {

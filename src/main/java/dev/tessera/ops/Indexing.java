@@ -33,9 +33,8 @@ public final class Indexing {
         return Autograd.record(result, "EmbeddingBackward0", new Tensor[] {weight}, (g, saved) -> {
             Tensor idx = saved.get(0);   // indices, flattened (a view of them when they were contiguous)
             Tensor rowsGrad = g.contiguous().reshape(count, dim);
-            if (paddingIdx >= 0) rowsGrad = rowsGrad.mul(idx.ne((double) paddingIdx).unsqueeze(1).to(g.dtype()));
-            Tensor dw = Creation.full(0, new long[] {rows, dim}, g.dtype(), g.device());
-            g.backend().indexAdd(rowsGrad.contiguous().raw(), idx.raw(), dw.raw());
+            Tensor dw = Creation.empty(new long[] {rows, dim}, g.dtype(), g.device());
+            g.backend().embeddingBackward(rowsGrad.raw(), idx.raw(), paddingIdx, dw.raw());
             return new Tensor[] {dw};
         }, flat);
     }

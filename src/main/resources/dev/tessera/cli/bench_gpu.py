@@ -38,6 +38,38 @@ s = torch.randn(1024, device=dev); t = torch.randn(1024, device=dev)
 print("ref add_1K", seconds(lambda: s + t) * 1e6)
 m = torch.randn(4096, 4096, device=dev)
 print("ref softmax_4096x4096", seconds(lambda: torch.softmax(m, -1)) * 1e3)
+sh = torch.randn(65536, 128, device=dev)
+print("ref softmax_65536x128", seconds(lambda: torch.softmax(sh, -1)) * 1e3)
+lg = torch.randn(16, 65536, device=dev)
+print("ref softmax_16x65536", seconds(lambda: torch.softmax(lg, -1)) * 1e3)
+ln = torch.randn(16384, 768, device=dev); gamma = torch.randn(768, device=dev); beta = torch.randn(768, device=dev)
+print("ref layernorm_16384x768", seconds(lambda: torch.nn.functional.layer_norm(ln, (768,), gamma, beta, 1e-5)) * 1e3)
+sq = torch.randn(4096, 4096, device=dev); col = torch.randn(4096, 1, device=dev)
+print("ref add_bcast_4096x4096", seconds(lambda: sq + col) * 1e6)
+tr = torch.randn(4096, 4096, device=dev)
+print("ref transpose_4096x4096", seconds(lambda: tr.t().contiguous()) * 1e6)
+# half the indices at padding_idx 0, as GpuBench.embeddingBackward
+emb_w = torch.randn(32768, 512, device=dev, requires_grad=True)
+emb_idx = torch.tensor([0 if i % 2 == 0 else int(j) for i, j in enumerate(torch.randint(1, 32768, (16384,)))], device=dev)
+emb_g = torch.randn(16384, 512, device=dev)
+def embedding_bwd():
+    torch.nn.functional.embedding(emb_idx, emb_w, padding_idx=0).backward(emb_g)
+print("ref embedding_bwd_32768x512_16384", seconds(embedding_bwd) * 1e3)
+
+def host_seconds(fn, queued=200):
+    # host time to queue one op: calls timed without a synchronise inside, as GpuBench.hostSeconds
+    for _ in range(3 * queued):
+        fn()
+    samples = []
+    for _ in range(7):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(queued):
+            fn()
+        samples.append((time.perf_counter() - t0) / queued)
+    torch.cuda.synchronize()
+    return statistics.median(samples)
+print("ref queue_add_1K", host_seconds(lambda: s + t) * 1e6)
 
 model = torch.nn.Sequential(torch.nn.Linear(784, 10), torch.nn.ReLU(), torch.nn.Linear(10, 10)).to(dev)
 opt = torch.optim.SGD(model.parameters(), lr=0.01)

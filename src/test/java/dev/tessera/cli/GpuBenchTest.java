@@ -31,7 +31,8 @@ class GpuBenchTest {
     @Tag("cuda") @Test void measuresEveryRowAndPrintsRatios() {
         TestUtil.assumeCuda();
         GpuBench.Sizes small = new GpuBench.Sizes(64, 2, 16, 4096, 1024, 64, 4,
-                new long[] {2, 4, 6, 6}, new long[] {1, 8, 5, 5}, new long[] {2, 4, 5, 5});
+                new long[] {2, 4, 6, 6}, new long[] {1, 8, 5, 5}, new long[] {2, 4, 5, 5},
+                new long[] {20, 40}, new long[] {2, 5000}, new long[] {10, 48}, 40, 40, new long[] {50, 8, 64});
         List<GpuBench.Row> rows = GpuBench.measure(small);
         assertEquals(GpuBench.names(small), rows.stream().map(GpuBench.Row::name).toList());
         for (GpuBench.Row r : rows) assertTrue(r.tessera() > 0 && Double.isFinite(r.tessera()), r.toString());
@@ -39,5 +40,7 @@ class GpuBenchTest {
         assertTrue(text.startsWith("Tessera GPU benchmark on cuda:0; reference: test"), text);
         assertTrue(text.matches("(?s).*\\nadd_1K +[0-9.]+ +[0-9.]+ +2\\.00x  us\\n.*"), text);   // time ratio: reference / tessera
         assertTrue(text.contains("bench: sgemm_64 tessera="), text);
+        for (String kernelRow : List.of("softmax_20x40", "softmax_2x5000", "layernorm_10x48", "add_bcast_40x40", "transpose_40x40", "embedding_bwd_50x8_64", "queue_add_1K"))
+            assertTrue(text.contains("bench: " + kernelRow + " tessera="), kernelRow + " in " + text);
     }
 }

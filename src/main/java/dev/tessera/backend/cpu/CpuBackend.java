@@ -823,14 +823,17 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < m; i++) System.arraycopy(ts, to + (int) idx[io + i] * d, os, oo + i * d, d);
     }
 
-    @Override public void indexAdd(View src, View index, View out) {
+    @Override public void embeddingBackward(View grad, View index, long paddingIdx, View dw) {
         long[] idx = (long[]) arrayOf(index);
-        int d = (int) out.shape()[1], m = (int) index.numel(), io = (int) index.offset();
-        Object ss = arrayOf(src), os = arrayOf(out);
-        int so = (int) src.offset(), oo = (int) out.offset();
+        int d = (int) dw.shape()[1], rows = (int) dw.shape()[0], m = (int) index.numel(), io = (int) index.offset();
+        Object gs = arrayOf(grad), os = arrayOf(dw);
+        int go = (int) grad.offset(), oo = (int) dw.offset();
+        for (int e = 0; e < rows * d; e++) set(os, oo + e, 0);
         for (int i = 0; i < m; i++) {
-            int dst = oo + (int) idx[io + i] * d, s = so + i * d;
-            for (int j = 0; j < d; j++) set(os, dst + j, get(os, dst + j) + get(ss, s + j));
+            long r = idx[io + i];
+            if (r == paddingIdx || r < 0 || r >= rows) continue;
+            int dst = oo + (int) r * d, s = go + i * d;
+            for (int j = 0; j < d; j++) set(os, dst + j, get(os, dst + j) + get(gs, s + j));
         }
     }
 

@@ -8,6 +8,7 @@ import dev.tessera.backend.Backend;
 import dev.tessera.backend.BinaryOp;
 import dev.tessera.backend.ConvGeometry;
 import dev.tessera.backend.Im2colConvolution;
+import dev.tessera.backend.MergedDims;
 import dev.tessera.backend.ReduceOp;
 import dev.tessera.backend.Storage;
 import dev.tessera.backend.UnaryOp;
@@ -102,8 +103,40 @@ public final class CudaBackend implements Backend {
 
     @Override public void copy(View src, View dst) {
         if (dst.numel() == 0) return;
+        if (src.dtype() == dst.dtype() && transpose(src, dst)) return;
         dev.kernels.launch("copy_" + dt(src.dtype()) + "_" + dt(dst.dtype()), dst.numel(), src, dst, Structs.strides(dst.shape(), dst, src));
     }
+
+    /**
+     * A copy whose destination is contiguous along its last (merged) dim while the source is
+     * contiguous along another dim p — contiguous() of a transposed or permuted view — runs as
+     * transpose_*: 32×32 shared-memory tiles over (p, last), every other dim a batch, so both sides
+     * are read and written in whole cache lines. Only when both dims have at least
+     * {@value #TILE_MIN} elements: thinner ones would leave most of a tile idle, and the plain copy
+     * reads their few strided runs well enough. False: not this case, nothing done.
+     */
+    private boolean transpose(View src, View dst) {
+        MergedDims m = new MergedDims(dst.shape(), dst, src);
+        int nd = m.shape.length, last = nd - 1, p = -1;
+        if (nd < 2 || m.strides[0][last] != 1 || m.strides[1][last] == 1) return false;
+        for (int d = last - 1; d >= 0 && p < 0; d--) if (m.strides[1][d] == 1) p = d;
+        if (p < 0 || m.shape[p] < TILE_MIN || m.shape[last] < TILE_MIN) return false;
+        long[] batch = new long[nd - 2], dstBatch = new long[nd - 2], srcBatch = new long[nd - 2];
+        for (int d = 0, k = 0; d < last; d++) {
+            if (d == p) continue;
+            batch[k] = m.shape[d];
+            dstBatch[k] = m.strides[0][d];
+            srcBatch[k++] = m.strides[1][d];
+        }
+        long batches = 1;
+        for (long b : batch) batches *= b;
+        long tiles = batches * -Math.floorDiv(-m.shape[p], 32) * -Math.floorDiv(-m.shape[last], 32);
+        byte[] g = Structs.strides(batch, new View(dst.storage(), 0, batch, dstBatch), new View(src.storage(), 0, batch, srcBatch));
+        dev.kernels.launchBlocks("transpose_" + dt(src.dtype()), tiles, src, dst, g, m.shape[p], m.shape[last], m.strides[1][last], m.strides[0][p]);
+        return true;
+    }
+
+    static final long TILE_MIN = 16;
 
     @Override public void fill(View dst, double value) {
         if (dst.numel() == 0) return;
@@ -194,17 +227,41 @@ public final class CudaBackend implements Backend {
 
     private static final long COLUMN_THREADS = 1 << 16, MIN_COLUMN_SLICE = 64;
 
+    /**
+     * Rows of up to {@value #WARP_ROW_MAX} elements: one warp per row (softmax_warp_*, shuffle
+     * reductions, 8 rows per block), as PyTorch's persistent softmax does up to 1024; a 256-thread
+     * block would leave most of its threads idle on such rows and pay two barriers per reduction
+     * level. Longer rows: one block per row; fewer than {@value #SPREAD_BLOCKS}/4 rows of at least
+     * 2·{@value #MIN_SLICE} elements: each row cut into slices of at least {@value #MIN_SLICE}, about
+     * {@value #SPREAD_BLOCKS} blocks in all (as {@link #reduce} spreads few long rows).
+     */
     @Override public void softmax(View x, View out, boolean log) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0 || n == 0) return;
-        dev.kernels.launchRows((log ? "log_softmax_" : "softmax_") + dt(x.dtype()), rows, x, out, rows, n);
+        String name = (log ? "log_softmax_" : "softmax_");
+        if (n <= WARP_ROW_MAX) { dev.kernels.launchWarpRows(name + "warp_" + dt(x.dtype()), rows, x, out, rows, n); return; }
+        long slices = rows >= SPREAD_BLOCKS / 4 ? 1 : Math.min(-Math.floorDiv(-SPREAD_BLOCKS, rows), n / MIN_SLICE);
+        if (slices <= 1) { dev.kernels.launchRows(name + dt(x.dtype()), rows, x, out, rows, n); return; }
+        // few very long rows: a block per slice of a row, then the slices' (max, sum) combined per row
+        long per = -Math.floorDiv(-n, slices);
+        slices = -Math.floorDiv(-n, per);
+        CudaStorage part = (CudaStorage) allocate(DType.FLOAT64, 2 * rows * slices);
+        try {
+            dev.kernels.launchRows("softmax_partial_" + dt(x.dtype()), rows * slices, x, part, rows, n, per, slices);
+            dev.kernels.launchRows(name + "split_" + dt(x.dtype()), rows * slices, x, out, part, rows, n, per, slices);
+        } finally {
+            part.close();   // stream order: reused only by work queued after these kernels
+        }
     }
 
+    static final long WARP_ROW_MAX = 1024;
+
+    /** As {@link #softmax}: a warp per row up to {@value #WARP_ROW_MAX} elements, else a block per row. */
     @Override public void layerNorm(View x, View weight, View bias, double eps, View out, View mean, View rstd) {
         long rows = x.shape()[0], n = x.shape()[1];
         if (rows == 0) return;
-        dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, x, weight, bias,
-                out, mean, rstd, rows, n, eps);
+        if (n <= WARP_ROW_MAX) dev.kernels.launchWarpRows("layer_norm_warp_" + dt(x.dtype()), rows, x, weight, bias, out, mean, rstd, rows, n, eps);
+        else dev.kernels.launchRows("layer_norm_" + dt(x.dtype()), rows, x, weight, bias, out, mean, rstd, rows, n, eps);
     }
 
     /** The kernel records a bad target in a device flag, reported at the next sync point (DeviceErrors): no sync here. */
@@ -395,10 +452,52 @@ public final class CudaBackend implements Backend {
         dev.errors.add(flag, 0, v -> new TesseraIndexException("index out of range in self"));
     }
 
-    @Override public void indexAdd(View src, View index, View out) {
-        long m = index.numel(), d = out.shape()[1];
-        if (m == 0) return;
-        dev.kernels.launch("index_add_" + dt(out.dtype()), m * d, src, index, out, m, d);
+    /**
+     * embedding.cu: the indices sorted stably on the device (a radix sort, 8 bits a pass, as many
+     * passes as rows needs), each row's segment of positions found, then one thread per element of
+     * dw sums its segment in increasing position — no float atomics, so a frequent or padding index
+     * does not serialise on one row, and the result is the CPU's to the bit. Scratch: keys and
+     * positions (twice, ping-pong) as 4-byte elements, 256 counts per tile of 2048 keys, two
+     * segment bounds per row; closed once the kernels that use them are queued.
+     */
+    @Override public void embeddingBackward(View grad, View index, long paddingIdx, View dw) {
+        long m = index.numel(), rows = dw.shape()[0], d = dw.shape()[1];
+        if (rows * d == 0) return;
+        if (m >= Integer.MAX_VALUE || rows >= Integer.MAX_VALUE)
+            throw new UnsupportedOperationException("embedding backward on CUDA: " + m + " indices into " + rows + " rows; both must be below 2^31 - 1");
+        java.util.List<CudaStorage> scratch = new java.util.ArrayList<>();
+        try {
+            CudaStorage seg = scratch(scratch, DType.INT64, 2 * rows);
+            fill(new View(seg, 0, new long[] {2 * rows}, new long[] {1}), 0);
+            CudaStorage pos = null;
+            if (m > 0) {
+                long tiles = -Math.floorDiv(-m, RADIX_TILE);
+                CudaStorage key = scratch(scratch, DType.FLOAT32, m), key2 = scratch(scratch, DType.FLOAT32, m);   // FLOAT32: 4-byte unsigned slots
+                CudaStorage pos2 = scratch(scratch, DType.FLOAT32, m), hist = scratch(scratch, DType.FLOAT32, 256 * tiles);
+                pos = scratch(scratch, DType.FLOAT32, m);
+                dev.kernels.launch("embedding_keys", m, index, key, pos, m, rows);
+                int bits = 64 - Long.numberOfLeadingZeros(rows);   // keys run up to rows (an index out of range)
+                for (int shift = 0; shift < bits; shift += 8) {
+                    dev.kernels.launchBlocks("radix_histogram", tiles, key, hist, m, shift, tiles);
+                    dev.kernels.launchBlocks("radix_scan", 1, hist, 256 * tiles);
+                    dev.kernels.launchBlocks("radix_scatter", tiles, key, pos, key2, pos2, hist, m, shift, tiles);
+                    CudaStorage k = key, p = pos;
+                    key = key2; pos = pos2; key2 = k; pos2 = p;
+                }
+                dev.kernels.launch("embedding_segments", m, key, seg, m, rows);
+            }
+            dev.kernels.launch("embedding_backward_" + dt(dw.dtype()), rows * d, grad, pos, seg, dw, rows, d, paddingIdx);
+        } finally {
+            for (CudaStorage s : scratch) s.close();   // stream order: reused only by work queued after these kernels
+        }
+    }
+
+    private static final long RADIX_TILE = 2048;   // TS_RADIX_TILE in embedding.cu
+
+    private CudaStorage scratch(java.util.List<CudaStorage> owned, DType dtype, long n) {
+        CudaStorage s = (CudaStorage) allocate(dtype, n);
+        owned.add(s);
+        return s;
     }
 
     // ---- random: counter-based, so a seed gives the same stream on any launch shape ----

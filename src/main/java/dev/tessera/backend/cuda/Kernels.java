@@ -28,11 +28,18 @@ import jcuda.driver.CUmodule;
  */
 final class Kernels {
     /** The .cu files, one per op family. */
-    static final List<String> FAMILIES = List.of("fill_copy", "unary", "binary", "where", "reduce", "softmax", "conv", "batch_norm", "index", "random", "optim");
+    static final List<String> FAMILIES = List.of("fill_copy", "transpose", "unary", "binary", "where", "reduce", "softmax", "conv", "batch_norm", "index", "embedding", "random", "optim");
     static final int BLOCK = 256;
-    private static final int MAX_GRID = 65535 * 8;
+    static final int MAX_GRID = 65535 * 8;
 
-    /** Bytes per argument slot: the largest argument is struct Strides (336 bytes). */
+    /**
+     * The most blocks a launch gets; every kernel's blocks (or warps, or threads) stride over the
+     * work beyond it. Package-private for tests, which set it small so that those loops — taken on
+     * a GPU only by big tensors — run on small ones; {@link #MAX_GRID} otherwise.
+     */
+    static volatile int gridLimit = MAX_GRID;
+
+    /** Bytes per argument slot: the largest argument is struct Strides (400 bytes). */
     private static final int SLOT = 512, MAX_ARGS = 16;
 
     private final CudaDevice device;
@@ -128,14 +135,24 @@ final class Kernels {
      * Integer, Double, or byte[] (a struct by value).
      */
     void launch(String name, long n, Object... args) {
-        int grid = (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_GRID));
+        int grid = (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, gridLimit));
         launchGrid(name, grid, BLOCK, args);
     }
 
-    /** One block per row (reductions, softmax). */
+    /** One block per row (reductions, softmax), up to the grid limit; the kernels' blocks stride over the rest. */
     void launchRows(String name, long rows, Object... args) {
-        if (rows > Integer.MAX_VALUE) throw new TesseraException(name + ": " + rows + " rows exceed the CUDA grid limit");
-        launchGrid(name, (int) Math.max(rows, 1), BLOCK, args);
+        launchGrid(name, (int) Math.max(Math.min(rows, gridLimit), 1), BLOCK, args);
+    }
+
+    /** One block per work item (a tile), up to the grid limit; the kernel's blocks stride over the rest. */
+    void launchBlocks(String name, long items, Object... args) {
+        launchGrid(name, (int) Math.max(1, Math.min(items, gridLimit)), BLOCK, args);
+    }
+
+    /** One warp per row, {@value #BLOCK} / 32 rows per block (softmax, layer norm of short rows); warps stride over rows past the grid limit. */
+    void launchWarpRows(String name, long rows, Object... args) {
+        long perBlock = BLOCK / 32;
+        launchGrid(name, (int) Math.max(1, Math.min((rows + perBlock - 1) / perBlock, gridLimit)), BLOCK, args);
     }
 
     /**

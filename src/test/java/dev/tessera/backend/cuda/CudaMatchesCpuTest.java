@@ -90,6 +90,58 @@ class CudaMatchesCpuTest {
         check(in -> Tensor.where(in[0].ne(in[0].relu()), in[1], in[0]), random(3, 4), random(3, 4));   // ne: true exactly where x < 0
     }
 
+    /**
+     * The elementwise kernels (unary, binary, where, copy, fill) on their 32-bit index path — every
+     * operand here has its offsets below 2^31 — and, forced through Structs.index64Only, on the
+     * 64-bit one: broadcasting over several dims, permuted, narrowed and transposed operands, eight
+     * non-mergeable dims of odd sizes (each with its own divisor), every dtype's copy.
+     */
+    @Test void elementwiseOnBothIndexPaths() {
+        for (boolean force64 : new boolean[] {false, true}) {
+            Structs.index64Only = force64;
+            try {
+                check(in -> in[0].add(in[1]).mul(in[2]), random(3, 1, 5, 7), random(4, 1, 1), random(7));
+                check(in -> in[0].permute(2, 0, 3, 1).exp().sub(in[1]), random(3, 5, 2, 7), random(7, 1));
+                check(in -> in[0].narrow(2, 1, 5).transpose(0, 1).tanh().maximum(in[1]), random(4, 6, 9), random(5));
+                check(in -> in[0].permute(7, 6, 5, 4, 3, 2, 1, 0).mul(2.0).add(in[1]), random(2, 3, 2, 5, 2, 3, 3, 2), random(2));
+                check(in -> Tensor.where(in[0].gt(in[1]), in[0], in[1].mul(3.0)), random(33, 17), random(17, 33).t());
+                Tensor a = random(6, 5, 7);
+                for (DType t : DType.values()) {
+                    Tensor src = t == DType.BOOL ? a.gt(0.0) : a.mul(10.0).to(t);
+                    exact("permuted copy " + t + (force64 ? " (64-bit)" : ""), src.permute(1, 2, 0).contiguous(), src.to(Device.cuda()).permute(1, 2, 0).contiguous());
+                    exact("fill of a transposed view " + t, Tensor.zeros(new long[] {5, 6}, t, Device.CPU).t().fill_(1), Tensor.zeros(new long[] {5, 6}, t, Device.cuda()).t().fill_(1));
+                }
+            } finally {
+                Structs.index64Only = false;
+            }
+        }
+    }
+
+    /**
+     * contiguous() of transposed and permuted views through the tiled transpose (transpose_*): sizes
+     * that are not multiples of 32 (partial tiles on both edges), one tile, a view with an offset,
+     * batch dims on either side of the transposed pair, an expanded source, every dtype — exact —
+     * and the gradient through it; thin views below the tile limit take the plain copy.
+     */
+    @Test void contiguousOfTransposedViews() {
+        record Case(long[] shape, Function<Tensor, Tensor> view) {}
+        List<Case> cases = List.of(new Case(new long[] {33, 45}, t -> t.t()), new Case(new long[] {70, 21}, t -> t.t()),
+                new Case(new long[] {32, 32}, t -> t.t()), new Case(new long[] {40, 36}, t -> t.narrow(0, 3, 35).t()),
+                new Case(new long[] {3, 22, 21}, t -> t.transpose(1, 2)), new Case(new long[] {2, 33, 5, 17}, t -> t.permute(0, 3, 2, 1)),
+                new Case(new long[] {2, 21, 35}, t -> t.permute(2, 0, 1)), new Case(new long[] {2, 3, 40, 19}, t -> t.permute(0, 3, 1, 2)),
+                new Case(new long[] {50, 1}, t -> t.expand(50, 20).t()), new Case(new long[] {297, 5}, t -> t.t()));
+        for (Case c : cases) {
+            Tensor x = random(c.shape()).mul(50.0);
+            for (DType t : DType.values()) {
+                Tensor src = t == DType.BOOL ? x.gt(0.0) : x.to(t);
+                Tensor gpu = c.view().apply(src.to(Device.cuda()));
+                assertTrue(!gpu.isContiguous(), "a non-contiguous view");
+                exact("contiguous() of a " + gpu.shape() + " view, " + t, c.view().apply(src).contiguous(), gpu.contiguous());
+            }
+            check(in -> c.view().apply(in[0]).contiguous().mul(in[0].sum()), x.div(50.0));
+        }
+    }
+
     @Test void reductions() {
         Tensor x = random(3, 5, 7);
         check(in -> in[0].sum(), x);
@@ -230,6 +282,97 @@ class CudaMatchesCpuTest {
         Tensor badLoss = F.crossEntropy(random(2, 5).to(Device.cuda()), Tensor.of(new long[] {1, 7}, 2).to(Device.cuda()));
         TestUtil.assertThrowsWith(dev.tessera.TesseraIndexException.class, "Target 7 is out of bounds.", badLoss::item);
         assertTrue(Double.isFinite(random(3).to(Device.cuda()).sum().item()), "the error is reported once");
+    }
+
+    /**
+     * Softmax, log-softmax and layer norm over row lengths on both sides of the warp-per-row limit
+     * (CudaBackend.WARP_ROW_MAX, 1024): one element, a partial warp, exactly one warp and one more,
+     * odd lengths, the limit and one past it (a block per row), a long row; 11 rows leave warps of
+     * the second block idle; two very long rows (slices over several blocks), masked slices. Large
+     * values (the max must be subtracted), a NaN row, no affine params.
+     */
+    @Test void softmaxAndLayerNormAcrossRowLengths() {
+        for (long n : new long[] {1, 7, 32, 33, 100, 1024, 1025, 2500}) {
+            long rows = n > 1000 ? 3 : 11;
+            Tensor x = random(rows, n);
+            check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), x);
+            check(in -> F.layerNorm(in[0], new long[] {n}, in[1], in[2], 1e-5), x, random(n), random(n));
+        }
+        // few very long rows: each cut into slices over several blocks (softmax_partial, softmax_split),
+        // one row with whole slices masked to -inf (as an attention mask does), one all -inf (NaN, as the CPU)
+        check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(2, 20000));
+        boolean[] mask = new boolean[3 * 9000];
+        for (int j = 0; j < 7000; j++) mask[j] = true;
+        for (int j = 18000; j < 27000; j++) mask[j] = true;
+        Tensor masked = random(3, 9000).maskedFill(Tensor.of(mask, 3, 9000), Double.NEGATIVE_INFINITY);
+        for (Tensor m : List.of(masked, masked.to(DType.FLOAT64))) {
+            assertClose(m.to(Device.cuda()).softmax(1).cpu(), m.softmax(1), RTOL, ATOL);
+            assertClose(m.to(Device.cuda()).logSoftmax(1).cpu(), m.logSoftmax(1), RTOL, ATOL);
+        }
+        check(in -> in[0].softmax(-1).add(in[0].logSoftmax(-1)), random(5, 300).mul(1000.0));
+        check(in -> F.layerNorm(in[0], new long[] {300}), random(5, 300).mul(1000.0).add(50.0));
+        float[] v = random(4, 40).toFloatArray();
+        v[45] = Float.NaN;   // row 1
+        Tensor withNaN = Tensor.of(v, 4, 40);
+        assertClose(withNaN.to(Device.cuda()).softmax(1).cpu(), withNaN.softmax(1), RTOL, ATOL);
+        assertClose(F.layerNorm(withNaN.to(Device.cuda()), new long[] {40}).cpu(), F.layerNorm(withNaN, new long[] {40}), RTOL, ATOL);
+        assertTrue(Double.isNaN(withNaN.to(Device.cuda()).logSoftmax(1).toDoubleArray()[40]), "a NaN makes its row NaN");
+    }
+
+    /**
+     * The embedding's weight gradient (embedding.cu: a stable radix sort of the indices on the
+     * device, then one thread per element summing its row's segment, no atomics) is the CPU's to the
+     * bit: repeated indices, a padding index that takes most of the batch (its row stays zero), more
+     * indices than one radix tile (2048, so offsets cross tiles), tables that need one, two and three
+     * radix passes (rows 200, 300, 70000), and no index at all.
+     */
+    @Test void embeddingBackwardMatchesTheCpuExactly() {
+        record Case(int rows, int d, int m, long padding, boolean skewed) {}
+        for (Case c : List.of(new Case(200, 3, 5000, 7, true), new Case(300, 5, 3000, -1, false), new Case(70000, 2, 2500, 69999, true),
+                new Case(10, 4, 0, 0, false), new Case(1, 3, 40, -1, false))) {
+            long[] idx = new long[c.m()];
+            for (int i = 0; i < idx.length; i++)
+                idx[i] = c.skewed() && rng.nextInt(10) < 6 ? (c.padding() >= 0 ? c.padding() : 0) : rng.nextInt(c.rows());
+            Tensor indices = Tensor.of(idx, c.m()), up = random(c.m(), c.d());
+            for (DType t : List.of(DType.FLOAT32, DType.FLOAT64)) {
+                Tensor w = random(c.rows(), c.d()).to(t);
+                Tensor wc = w.clone().requiresGrad(true), wg = w.to(Device.cuda()).requiresGrad(true);
+                F.embedding(indices, wc, c.padding()).backward(up.to(t));
+                F.embedding(indices.to(Device.cuda()), wg, c.padding()).backward(up.to(t).to(Device.cuda()));
+                exact("embedding weight gradient, " + c + ", " + t, wc.grad(), wg.grad());
+                if (c.padding() >= 0) assertEquals(0.0, wg.grad().select(0, c.padding()).abs().sum().item(), "the padding row gets no gradient");
+            }
+        }
+    }
+
+    /**
+     * With the grid capped at 3 blocks (Kernels.gridLimit), every kernel family strides over more
+     * work than its grid, as on a GPU for big tensors: elementwise threads, warps over softmax and
+     * layer-norm rows, blocks over long rows, reduction slices, transpose tiles (their second barrier
+     * then guards a reused tile) and radix tiles.
+     */
+    @Test void kernelsStrideOverWorkBeyondTheirGrid() {
+        Kernels.gridLimit = 3;
+        try {
+            check(in -> in[0].add(in[1]).exp(), random(40, 50), random(50));
+            check(in -> in[0].softmax(1).add(in[0].logSoftmax(1)), random(50, 33));
+            check(in -> in[0].softmax(1), random(7, 1500));
+            check(in -> in[0].logSoftmax(1), random(2, 9000));
+            check(in -> F.layerNorm(in[0], new long[] {40}, in[1], in[2], 1e-5), random(45, 40), random(40), random(40));
+            check(in -> F.layerNorm(in[0], new long[] {1100}), random(5, 1100));
+            check(in -> in[0].sum(1).add(in[0].max(1)), random(9, 300));
+            check(in -> in[0].sum(0), random(300, 9));
+            check(in -> in[0].t().contiguous(), random(70, 100));
+            long[] idx = new long[9000];
+            for (int i = 0; i < idx.length; i++) idx[i] = rng.nextInt(3) == 0 ? 2 : rng.nextInt(40);
+            Tensor w = random(40, 3), up = random(9000, 3);
+            Tensor wc = w.clone().requiresGrad(true), wg = w.to(Device.cuda()).requiresGrad(true);
+            F.embedding(Tensor.of(idx, idx.length), wc, 2).backward(up);
+            F.embedding(Tensor.of(idx, idx.length).to(Device.cuda()), wg, 2).backward(up.to(Device.cuda()));
+            exact("embedding gradient with 5 radix tiles on 3 blocks", wc.grad(), wg.grad());
+        } finally {
+            Kernels.gridLimit = Kernels.MAX_GRID;
+        }
     }
 
     /** INT64 and BOOL kernels: exact agreement with the CPU, including broadcasting and a transposed operand. */

@@ -44,8 +44,9 @@ class KernelSourcesTest {
         add(names, "fill_", ALL);
         for (String src : ALL) add(names, "copy_" + src + "_", ALL);
         add(names, "where_", ALL);
-        for (String family : List.of("softmax_", "log_softmax_", "layer_norm_", "nll_", "nll_backward_", "sgd_step_", "adam_step_", "im2col_", "col2im_", "maxpool2d_", "maxpool2d_backward_",
-                "index_select_", "index_add_", "uniform_", "normal_"))
+        add(names, "transpose_", ALL);
+        for (String family : List.of("softmax_", "log_softmax_", "layer_norm_", "softmax_warp_", "log_softmax_warp_", "layer_norm_warp_", "softmax_partial_", "softmax_split_", "log_softmax_split_", "nll_", "nll_backward_", "sgd_step_", "adam_step_", "im2col_", "col2im_", "maxpool2d_", "maxpool2d_backward_",
+                "index_select_", "embedding_backward_", "uniform_", "normal_"))
             add(names, family, FLOATS);
         return names;
     }

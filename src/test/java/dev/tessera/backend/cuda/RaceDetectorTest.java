@@ -22,8 +22,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The emulator's race detector (src/test/native/cuda-emu/driver.cpp) catches seeded races — two
  * threads writing one element, a shared-memory exchange without its barrier, an overlapping copy
- * run straight on the backend (below the ops' overlap checks) — and passes their correct twins.
- * Emulator only: a GPU has no such detector (compute-sanitizer is its counterpart).
+ * run straight on the backend (below the ops' overlap checks) — and passes their correct twins; and
+ * its warp shuffles (mutants/shuffles.cu): values as the CUDA Programming Guide defines them, and a
+ * launch failure for a wrong mask, a lane missing from the shuffle, diverged lanes or a partial warp
+ * (compute-sanitizer's synccheck on a GPU). Emulator only: a GPU has no such detector.
  */
 @Tag("cuda")
 class RaceDetectorTest {
@@ -49,6 +51,73 @@ class RaceDetectorTest {
             JCudaDriver.cuMemFree(data);
             JCudaDriver.cuModuleUnload(module);
         }
+    }
+
+    /** Launches a kernel of mutants/shuffles.cu as one block of data.length threads over data (i -> data[i]); returns data after. */
+    private static float[] launchOn(String kernel, float[] data) {
+        CudaRuntime.backend(0).cudaDevice().makeCurrent();
+        String ptx = ".version 6.3\n.target sm_75\n.address_size 64\n.visible .entry " + kernel + "(\n)\n";
+        CUmodule module = new CUmodule();
+        JCudaDriver.cuModuleLoadData(module, (ptx + "\0").getBytes(StandardCharsets.US_ASCII));
+        CUfunction f = new CUfunction();
+        JCudaDriver.cuModuleGetFunction(f, module, kernel);
+        CUdeviceptr d = new CUdeviceptr();
+        JCudaDriver.cuMemAlloc(d, data.length * 4L);
+        try {
+            JCudaDriver.cuMemcpyHtoD(d, Pointer.to(data), data.length * 4L);
+            Pointer params = Pointer.to(Pointer.to(d), Pointer.to(new long[] {data.length}));
+            JCudaDriver.cuLaunchKernel(f, 1, 1, 1, data.length, 1, 1, 0, null, params, null);
+            float[] out = new float[data.length];
+            JCudaDriver.cuMemcpyDtoH(Pointer.to(out), d, data.length * 4L);
+            return out;
+        } finally {
+            JCudaDriver.cuMemFree(d);
+            JCudaDriver.cuModuleUnload(module);
+        }
+    }
+
+    private static float[] iota(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = i + 1;
+        return v;
+    }
+
+    /**
+     * The Programming Guide's shuffle semantics, written out here per lane: xor reads lane ^ m, down
+     * reads lane + d; a source beyond the end of the lane's width-segment gives its own value.
+     */
+    private static float[] shuffleReference(float[] x, boolean xor, int[] args, int width) {
+        float[] v = x.clone();
+        for (int arg : args) {
+            float[] next = v.clone();
+            for (int t = 0; t < v.length; t++) {
+                int lane = t % 32, segmentEnd = lane / width * width + width - 1, src = xor ? lane ^ arg : lane + arg;
+                next[t] = v[t] + v[t - lane + (src <= segmentEnd ? src : lane)];
+            }
+            v = next;
+        }
+        return v;
+    }
+
+    @Test void warpShufflesExchangeAsTheProgrammingGuideSays() {
+        float[] x = iota(64);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(shuffleReference(x, true, new int[] {16, 8, 4, 2, 1}, 32), launchOn("shfl_ok_xor_sum", x));
+        float[] sums = launchOn("shfl_ok_xor_sum", x);
+        org.junit.jupiter.api.Assertions.assertEquals(32 * 33 / 2f, sums[7]);           // warp 0: 1 + ... + 32
+        org.junit.jupiter.api.Assertions.assertEquals(64 * 65 / 2f - 32 * 33 / 2f, sums[40]);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(shuffleReference(x, true, new int[] {16}, 16), launchOn("shfl_ok_xor_width16", x));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(shuffleReference(x, false, new int[] {4, 2, 1}, 8), launchOn("shfl_ok_down_width8", x));
+    }
+
+    /** Each misuse fails the launch (the emulator prints why on stderr); the correct twin above passes. */
+    @Test void shuffleMisuseFailsTheLaunch() {
+        for (String mutant : new String[] {"shfl_bad_mask", "shfl_missing_lane", "shfl_diverged", "shfl_lane_at_barrier", "shfl_caller_outside_mask"}) {
+            CudaException e = assertThrows(CudaException.class, () -> launchOn(mutant, iota(64)), mutant);
+            assertTrue(e.getMessage().contains("LAUNCH_FAILED"), mutant + ": " + e.getMessage());
+        }
+        // a full mask in a block of 48 threads names lanes 16..31 of warp 1, which do not exist
+        assertThrows(CudaException.class, () -> launchOn("shfl_ok_xor_sum", iota(48)));
+        launchOn("shfl_ok_xor_sum", iota(64));   // the device is fine afterwards
     }
 
     @Test void seededRacesFailTheLaunch() {
