@@ -94,7 +94,7 @@ g++ "${FLAGS[@]}" -c "$SRC/nccl.cpp" -o "$WORK/nccl.o"
 g++ -shared -o "$OUT/driver/libnccl.so.2" "$WORK/nccl.o" -Wl,-soname,libnccl.so.2 -Wl,--version-script,"$WORK/nccl.map" \
   -Wl,-z,noexecstack -L"$OUT/driver" -l:libcuda.so.1 -lpthread -lrt
 g++ -O2 -std=c++17 -o "$OUT/nccl-test" "$SRC/nccl_test.cpp" -L"$OUT/driver" -l:libnccl.so.2 -l:libcuda.so.1 -lpthread \
-  -Wl,-rpath,'$ORIGIN/driver'
+  -Wl,-rpath,"\$ORIGIN/driver"
 
 # JCublas2 imports every symbol at version libcublas.so.12; the CUDA 13 library has its own node.
 gcc -O2 -fPIC -c "$WORK/cublas-stubs.c" -o "$WORK/cublas-stubs.o"
