@@ -86,12 +86,8 @@ public final class TCPStore implements AutoCloseable {
             reply("connect");
             out.writeByte(JOIN);
             out.writeLong(remainingMs(deadline));
-            byte status = reply("connect");
-            if (status == TIMEOUT) {
-                int joined = in.readInt();
-                throw new DistributedException("TCPStore at " + where() + ": only " + joined + " of " + worldSize + " ranks (world size "
-                        + worldSize + ") connected within " + timeout.toMillis() + " ms; the others never arrived");
-            }
+            out.writeLong(timeout.toMillis());
+            reply("connect");
         } catch (IOException e) {
             closeQuietly(s);
             if (server != null) server.close();
@@ -272,6 +268,7 @@ public final class TCPStore implements AutoCloseable {
         private final Map<String, byte[]> values = new HashMap<>();
         private final List<Socket> clients = new ArrayList<>();
         private int joined;
+        private int serving;      // connections whose thread still runs
         private String failure;   // set by a world-size mismatch or poison(): every wait ends with it
 
         Server(int port, int worldSize) {
@@ -296,7 +293,7 @@ public final class TCPStore implements AutoCloseable {
                 try {
                     Socket s = listener.accept();
                     s.setTcpNoDelay(true);
-                    synchronized (this) { clients.add(s); }
+                    synchronized (this) { clients.add(s); serving++; }
                     Thread t = new Thread(() -> serve(s), "tessera-tcpstore-client");
                     t.setDaemon(true);
                     t.start();
@@ -317,6 +314,8 @@ public final class TCPStore implements AutoCloseable {
                 // the client went away
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } finally {
+                synchronized (this) { serving--; notifyAll(); }
             }
         }
 
@@ -330,13 +329,15 @@ public final class TCPStore implements AutoCloseable {
                     }
                 }
                 case JOIN -> {
-                    long deadline = System.nanoTime() + in.readLong() * 1_000_000;
+                    long deadline = System.nanoTime() + in.readLong() * 1_000_000, timeoutMs = in.readLong();
                     synchronized (this) {
                         joined++;
                         notifyAll();
                         while (failure == null && joined < worldSize && waitUntil(deadline)) { }
-                        if (errorReply(out)) return;
-                        if (joined < worldSize) { out.writeByte(TIMEOUT); out.writeInt(joined); } else out.writeByte(OK);
+                        if (failure == null && joined < worldSize)   // the first rank to give up tells all the others
+                            fail("only " + joined + " of " + worldSize + " ranks (world size " + worldSize + ") connected within " + timeoutMs
+                                    + " ms; the others never arrived");
+                        if (!errorReply(out)) out.writeByte(OK);
                     }
                 }
                 case SET -> {
@@ -423,14 +424,23 @@ public final class TCPStore implements AutoCloseable {
             return true;
         }
 
-        /** Stops accepting; hangs up on the clients, except after a failure: those still connected keep getting it as the answer. */
+        /**
+         * Stops accepting and hangs up on the clients; after a failure it first waits (up to 2 s) for them to
+         * hang up, so that each has read the failure as its answer before the master's process may exit.
+         */
         synchronized void close() {
             try {
                 listener.close();
             } catch (IOException ignored) {
                 // closing
             }
-            if (failure == null) for (Socket s : clients) closeQuietly(s);
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            try {
+                while (failure != null && serving > 0 && waitUntil(deadline)) { }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            for (Socket s : clients) closeQuietly(s);
         }
     }
 }
