@@ -3,7 +3,7 @@
 # which runs cuda-kernels/*.cu compiled for the host, and the GEMMs as cuda12/libcublas.so.12 and
 # as cuda13/libcublas.so.13 (a CUDA-13 host, reached through Tessera's forwarding shim); cuDNN as
 # cuda12/libcudnn.so.8 (8.9.7) and cuda13/libcudnn.so.9 (9.10.2) with its sub-libraries
-# cuda13/libcudnn_ops.so.9 and libcudnn_cnn.so.9. Maven's `cuda-emulator` test runs load them in
+# cuda13/libcudnn_ops.so.9 and libcudnn_cnn.so.9; NCCL as driver/libnccl.so.2. Maven's `cuda-emulator` test runs load them in
 # place of a GPU (pom.xml). Called by Maven (process-test-classes) and by hand:
 #   scripts/build-cuda-emu.sh [out-dir] [maven-repo] [ptx-dir]
 # Without g++/nm, off Linux x86_64, or when the build made no PTX (no nvcc: CUDA would only report
@@ -87,6 +87,15 @@ g++ -shared -o "$OUT/driver/libcuda.so.1" "${objs[@]}" "$WORK/driver-stubs.o" -W
 missing=$(nm -D --undefined-only "$OUT/driver/libcuda.so.1" | awk '{print $2}' | grep '^__tsan_' || true)
 [[ -z $missing ]] || { echo "[cuda-emu] ERROR: the race detector in driver.cpp lacks: $missing" >&2; exit 1; }
 
+# NCCL (nccl.cpp) beside the driver, so the emulator runs' LD_LIBRARY_PATH finds it, and its multi-process
+# test program (nccl_test.cpp, run by EmulatedNcclTest). Real libnccl.so.2 has no symbol versions.
+echo "{ global: nccl*; local: *; };" > "$WORK/nccl.map"
+g++ "${FLAGS[@]}" -c "$SRC/nccl.cpp" -o "$WORK/nccl.o"
+g++ -shared -o "$OUT/driver/libnccl.so.2" "$WORK/nccl.o" -Wl,-soname,libnccl.so.2 -Wl,--version-script,"$WORK/nccl.map" \
+  -Wl,-z,noexecstack -L"$OUT/driver" -l:libcuda.so.1 -lpthread -lrt
+g++ -O2 -std=c++17 -o "$OUT/nccl-test" "$SRC/nccl_test.cpp" -L"$OUT/driver" -l:libnccl.so.2 -l:libcuda.so.1 -lpthread \
+  -Wl,-rpath,"\$ORIGIN/driver"
+
 # JCublas2 imports every symbol at version libcublas.so.12; the CUDA 13 library has its own node.
 gcc -O2 -fPIC -c "$WORK/cublas-stubs.c" -o "$WORK/cublas-stubs.o"
 for major in 12 13; do
@@ -99,7 +108,7 @@ done
 # JCudnn imports every symbol at version libcudnn.so.8; cuDNN 9 has its own node, and is reached
 # through Tessera's libcudnn.so.8 forwarding shim. cuDNN 9 loads the functions of cudnn_ops.h and
 # cudnn_cnn.h from sub-libraries next to it; the emulator's are markers (cudnn_sublib.c).
-built="$OUT/cuda12/libcublas.so.12, $OUT/cuda13/libcublas.so.13"
+built="$OUT/driver/libnccl.so.2 (+ $OUT/nccl-test), $OUT/cuda12/libcublas.so.12, $OUT/cuda13/libcublas.so.13"
 if $cudnn; then
   for major in 8 9; do
     dir=$([[ $major == 8 ]] && echo cuda12 || echo cuda13)

@@ -2,7 +2,7 @@
  * Tessera: a PyTorch-style tensor and module runtime.
  *
  * <p>Exported: the API applications compile against ({@code dev.tessera}, {@code autograd}, {@code nn},
- * {@code nn.functional}, {@code nn.utils}, {@code optim}, {@code data}, {@code io}). Not exported: the
+ * {@code nn.functional}, {@code nn.utils}, {@code optim}, {@code data}, {@code distributed}, {@code io}). Not exported: the
  * kernels ({@code ops}, {@code backend} and its {@code cpu}/{@code cuda} implementations), the
  * {@code tessera} command ({@code cli}) and the tutorial examples.
  *
@@ -30,6 +30,7 @@ module dev.tessera {
     exports dev.tessera.nn.utils;
     exports dev.tessera.optim;
     exports dev.tessera.data;
+    exports dev.tessera.distributed;
     exports dev.tessera.io;
 
     // picocli reads the command classes' annotated fields reflectively.

@@ -470,8 +470,17 @@ CUresult cuDeviceGetAttribute(int* v, int attribute, int) {
 }
 CUresult cuDeviceTotalMem_v2(size_t* bytes, int) { *bytes = capacity(); return OK; }
 
+// A primary context is its device's number plus 0xC0DE0. Contexts are current per thread, as in the
+// driver; the emulated NCCL asks cuCtxGetDevice which device a rank's communicator belongs to.
 CUresult cuDevicePrimaryCtxRetain(void** ctx, int d) { *ctx = (void*) (uintptr_t) (0xC0DE0 + d); return OK; }
-CUresult cuCtxSetCurrent(void*) { return OK; }
+static thread_local void* currentCtx;
+CUresult cuCtxSetCurrent(void* ctx) { currentCtx = ctx; return OK; }
+CUresult cuCtxGetCurrent(void** ctx) { *ctx = currentCtx; return OK; }
+CUresult cuCtxGetDevice(int* d) {
+    if (!currentCtx) return 201;   // CUDA_ERROR_INVALID_CONTEXT
+    *d = (int) ((uintptr_t) currentCtx - 0xC0DE0);
+    return OK;
+}
 CUresult cuCtxSynchronize(void) { return OK; }
 CUresult cuStreamCreate(void** s, unsigned) { static int streams; Guard g; *s = (void*) (uintptr_t) (0x5000 + ++streams); return OK; }
 CUresult cuStreamSynchronize(void*) { return OK; }   // every call completes before it returns

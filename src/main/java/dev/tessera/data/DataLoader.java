@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.SplittableRandom;
 
 /**
  * Batches of a {@link Dataset}, as {@code torch.utils.data.DataLoader(dataset, batch_size,
@@ -14,10 +13,11 @@ import java.util.SplittableRandom;
  *
  * <p>Each call to {@link #iterator()} is one epoch. With {@code shuffle}, epoch {@code e}
  * (0, 1, 2, ... in the order iterators are created, or as set by {@link #setEpoch}) visits the
- * examples in a permutation drawn from a {@link SplittableRandom} seeded by a hash of
- * {@code (seed, e)}: a different order every epoch, and the same sequence of orders for every
- * loader built with the same seed. Without {@code shuffle} the order is {@code 0 .. size-1}. The last batch is smaller when the batch size does not divide the
- * dataset size, unless {@code dropLast} drops it.
+ * examples in a permutation drawn from a {@code SplittableRandom} seeded by a hash of
+ * {@code (seed, e)} ({@link Sampler#permutation}): a different order every epoch, and the same sequence
+ * of orders for every loader built with the same seed. Without {@code shuffle} the order is
+ * {@code 0 .. size-1}; with a {@link Sampler} it is the sampler's indices for epoch {@code e}. The last
+ * batch is smaller when the batch size does not divide the dataset size, unless {@code dropLast} drops it.
  *
  * <p>A batch's inputs are one FLOAT32 tensor {@code [B, ...]} filled by copying rows into a
  * single {@code float[]}; from a {@link TensorDataset} this is a plain array copy per example.
@@ -38,6 +38,7 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
     private final boolean shuffle;
     private final boolean dropLast;
     private final long seed;
+    private final Sampler sampler;   // null: the loader's own order (shuffled or not)
     private int epoch;
 
     /** An unshuffled loader that keeps the last partial batch. */
@@ -57,11 +58,33 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
         this.shuffle = shuffle;
         this.dropLast = dropLast;
         this.seed = seed;
+        this.sampler = null;
     }
 
-    /** The number of batches per epoch: {@code floor(N / B)} with dropLast, else {@code ceil(N / B)}. */
+    /**
+     * A loader over the indices {@code sampler} gives each epoch (PyTorch's {@code sampler=} argument;
+     * shuffling is then the sampler's), e.g. a {@code dev.tessera.distributed.DistributedSampler} for this
+     * process's shard.
+     *
+     * @param dropLast drop the last batch when it would be smaller than {@code batchSize}
+     * @throws IllegalArgumentException when batchSize is not positive
+     */
+    public DataLoader(Dataset dataset, int batchSize, Sampler sampler, boolean dropLast) {
+        this.dataset = Objects.requireNonNull(dataset, "dataset");
+        if (batchSize <= 0) throw new IllegalArgumentException("batch_size should be a positive integer value, but got batch_size=" + batchSize);
+        this.batchSize = batchSize;
+        this.shuffle = false;
+        this.dropLast = dropLast;
+        this.seed = 0;
+        this.sampler = Objects.requireNonNull(sampler, "sampler");
+    }
+
+    /**
+     * The number of batches per epoch: {@code floor(N / B)} with dropLast, else {@code ceil(N / B)}, where N
+     * is the dataset's size, or the sampler's when there is one.
+     */
     public int size() {
-        int n = dataset.size();
+        int n = sampler != null ? sampler.size() : dataset.size();
         return dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
     }
 
@@ -79,18 +102,22 @@ public final class DataLoader implements Iterable<DataLoader.Batch> {
 
     /**
      * The order in which epoch {@code epoch} visits the dataset: a permutation of
-     * {@code 0 .. size-1}, the identity without shuffle. Does not advance the epoch.
+     * {@code 0 .. size-1}, the identity without shuffle, or the sampler's indices for that epoch.
+     * Does not advance the epoch.
      */
     public int[] order(int epoch) {
         int n = dataset.size();
+        if (sampler != null) {
+            int[] order = sampler.indices(epoch);
+            if (order.length != sampler.size())
+                throw new IllegalStateException("DataLoader: the sampler gave " + order.length + " indices but its size() is " + sampler.size());
+            for (int i : order)
+                if (i < 0 || i >= n) throw new IndexOutOfBoundsException("DataLoader: the sampler gave index " + i + " for a dataset of size " + n);
+            return order;
+        }
+        if (shuffle) return Sampler.permutation(n, seed, epoch);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        if (!shuffle) return order;
-        SplittableRandom rng = Seeds.stream(seed, epoch);
-        for (int i = n - 1; i > 0; i--) {        // Fisher-Yates
-            int j = rng.nextInt(i + 1);
-            int t = order[i]; order[i] = order[j]; order[j] = t;
-        }
         return order;
     }
 
