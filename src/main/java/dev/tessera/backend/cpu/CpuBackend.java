@@ -399,6 +399,10 @@ public final class CpuBackend implements Backend {
         Object ps = arrayOf(p), gs = arrayOf(g), bs = buf == null ? null : arrayOf(buf);
         int po = (int) p.offset(), go = (int) g.offset(), bo = buf == null ? 0 : (int) buf.offset();
         int n = (int) p.numel();
+        if (ps instanceof float[] pf && gs instanceof float[] gf && (bs == null || bs instanceof float[])) {
+            sgdStep(pf, po, gf, go, (float[]) bs, bo, n, (float) lr, (float) momentum, (float) (1 - dampening), (float) weightDecay, nesterov, first);
+            return;
+        }
         Parallel.forRange(n, (long) n * 4, (from, to) -> {
             for (int i = from; i < to; i++) {
                 double w = get(ps, po + i), d = get(gs, go + i) + weightDecay * w;
@@ -408,6 +412,27 @@ public final class CpuBackend implements Backend {
                     d = nesterov ? d + momentum * b : b;
                 }
                 set(ps, po + i, w - lr * d);
+            }
+        });
+    }
+
+    /**
+     * sgdStep on float32 arrays, in float arithmetic as PyTorch's kernels (the scalars rounded to
+     * float): one plain loop per case, which C2 vectorises (the generic loop tests each array's
+     * type per element, several times slower on an MLP's 670 k parameters).
+     */
+    private static void sgdStep(float[] p, int po, float[] g, int go, float[] b, int bo, int n, float lr, float momentum,
+                                float keep, float wd, boolean nesterov, boolean first) {
+        Parallel.forRange(n, (long) n * 4, (from, to) -> {
+            if (b == null) {
+                for (int i = from; i < to; i++) p[po + i] -= lr * (g[go + i] + wd * p[po + i]);
+                return;
+            }
+            for (int i = from; i < to; i++) {
+                float w = p[po + i], d = g[go + i] + wd * w;
+                float v = first ? d : momentum * b[bo + i] + keep * d;
+                b[bo + i] = v;
+                p[po + i] = w - lr * (nesterov ? d + momentum * v : v);
             }
         });
     }
