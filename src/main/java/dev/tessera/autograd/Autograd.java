@@ -2,6 +2,7 @@ package dev.tessera.autograd;
 
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
+import dev.tessera.backend.Storage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -50,7 +51,8 @@ public final class Autograd {
         if (!root.shape().equals(grad.shape()))
             throw new TesseraException("backward: grad has shape " + grad.shape() + " but the tensor has shape " + root.shape());
         try (var scope = GradMode.disabled()) {
-            if (root.gradFn() == null) { accumulate(root, grad); return; }
+            Leaves leaves = new Leaves(Storage.created());
+            if (root.gradFn() == null) { leaves.accumulate(root, grad); return; }
             List<Node> order = topologicalOrder(root.gradFn());
             Map<Node, Tensor> grads = new IdentityHashMap<>();
             grads.put(root.gradFn(), grad);
@@ -63,10 +65,53 @@ public final class Autograd {
                     Tensor input = node.inputs[i];
                     if (input == null || !input.requiresGrad() || inputGrads[i] == null) continue;
                     Tensor gi = sumToShape(inputGrads[i], input);
-                    if (input.gradFn() == null) accumulate(input, gi);
+                    leaves.handedOut(gi);
+                    if (input.gradFn() == null) leaves.accumulate(input, gi);
                     else grads.merge(input.gradFn(), gi, Tensor::add);
                 }
             }
+            leaves.finish();
+        }
+    }
+
+    /**
+     * Accumulation into the leaves' .grad of one backward pass. As PyTorch's AccumulateGrad, a
+     * leaf without a gradient takes the incoming one without a copy when this pass made it (its
+     * storage is newer than the pass) and it is contiguous: copying every parameter's gradient
+     * cost an MLP step a full pass over fresh memory. While the pass runs, a taken gradient is never
+     * written (a second contribution makes a new sum), since another gradient of the pass may share
+     * its storage (an add's backward hands one tensor to both inputs); at the end, a taken gradient
+     * whose storage went out more than once is copied, so that every leaf owns its .grad, and a later
+     * += into it changes nothing else.
+     */
+    private static final class Leaves {
+        private final long passStart;
+        private final Map<Storage, Integer> handedOut = new IdentityHashMap<>();
+        /** Leaf → the gradient it took without a copy in this pass. */
+        private final Map<Tensor, Tensor> taken = new IdentityHashMap<>();
+
+        Leaves(long passStart) { this.passStart = passStart; }
+
+        void handedOut(Tensor g) { handedOut.merge(g.raw().storage(), 1, Integer::sum); }
+
+        void accumulate(Tensor leaf, Tensor g) {
+            if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
+            Tensor old = leaf.grad();
+            if (old == null) {
+                boolean ours = g.raw().storage().serial() > passStart && g.isContiguous();
+                leaf.internalSetGrad(ours ? g : g.clone());   // a copy: later += must not alias the caller's tensor
+                if (ours) taken.put(leaf, g);
+            } else if (taken.get(leaf) == old) {
+                leaf.internalSetGrad(old.add(g));
+            } else {
+                old.add_(g);
+            }
+        }
+
+        void finish() {
+            taken.forEach((leaf, g) -> {
+                if (leaf.grad() == g && handedOut.getOrDefault(g.raw().storage(), 0) > 1) leaf.internalSetGrad(g.clone());
+            });
         }
     }
 
@@ -81,12 +126,6 @@ public final class Autograd {
             if (d < lead || (target[d - lead] == 1 && shape[d] != 1)) dims.add(d);
         Tensor summed = dims.isEmpty() ? g : g.sum(dims.stream().mapToInt(Integer::intValue).toArray(), true);
         return summed.reshape(target);
-    }
-
-    private static void accumulate(Tensor leaf, Tensor g) {
-        if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
-        if (leaf.grad() == null) leaf.internalSetGrad(g.clone());   // own copy: later += must not alias
-        else leaf.grad().add_(g);
     }
 
     private static List<Node> topologicalOrder(Node root) {
