@@ -788,6 +788,22 @@ public final class CpuBackend implements Backend {
      */
     private static void maxPoolPlane(float[] x, int base, int sh, int sw, int h, int w, ConvGeometry g, float[] out, long[] idx, int o, int io) {
         int oh = (int) g.outH(), ow = (int) g.outW(), kh = g.kh(), kw = g.kw(), dh = g.dh(), dw = g.dw();
+        if (kh == 2 && kw == 2 && g.sh() == 2 && g.sw() == 2 && g.ph() == 0 && g.pw() == 0 && dh == 1 && dw == 1) {
+            // The CNN's 2×2 pool: every window inside the image, so no bounds and no loops per window.
+            for (int oi = 0; oi < oh; oi++) {
+                int r0 = base + 2 * oi * sh, r1 = r0 + sh, at0 = 2 * oi * w;
+                for (int oj = 0, c = 0; oj < ow; oj++, c += 2 * sw) {
+                    float best = x[r0 + c], v;
+                    int at = at0 + 2 * oj, bestAt = at;
+                    v = x[r0 + c + sw]; if (v > best || (v != v && best == best)) { best = v; bestAt = at + 1; }   // NaN wins
+                    v = x[r1 + c];      if (v > best || (v != v && best == best)) { best = v; bestAt = at + w; }
+                    v = x[r1 + c + sw]; if (v > best || (v != v && best == best)) { best = v; bestAt = at + w + 1; }
+                    out[o + oi * ow + oj] = best;
+                    idx[io + oi * ow + oj] = bestAt;
+                }
+            }
+            return;
+        }
         for (int oi = 0; oi < oh; oi++) {
             int h0 = oi * g.sh() - g.ph();
             int kiLo = Math.max(0, -Math.floorDiv(h0, dh)), kiHi = Math.min(kh, Math.floorDiv(h - 1 - h0, dh) + 1);
