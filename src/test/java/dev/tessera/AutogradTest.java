@@ -27,6 +27,41 @@ class AutogradTest {
 
     // ------------------------------------------------------------------ accumulation and graph shape
 
+    /**
+     * A leaf takes a gradient made by the pass without a copy; these graphs hand one gradient
+     * tensor to two places (an add's backward returns its incoming gradient for both inputs), so a
+     * shared storage must end up copied: a later += into one .grad must not change another, nor
+     * the caller's upstream gradient.
+     */
+    @Test void leavesOwnTheirGradientsWhenThePassSharesOne() {
+        Tensor a = f64(1, 2).requiresGrad(true), b = f64(3, 4).requiresGrad(true);
+        Tensor up = f64(1, 1);
+        a.add(b).backward(up);                            // both leaves get the root gradient itself
+        a.add(b).mul(f64(2, 3)).backward(up);             // both get one fresh tensor: [2, 3]
+        assertClose(a.grad(), new double[] {3, 4}, new long[] {2}, 0, 0);
+        assertClose(b.grad(), new double[] {3, 4}, new long[] {2}, 0, 0);
+        assertClose(up, new double[] {1, 1}, new long[] {2}, 0, 0);
+
+        Tensor c = f64(1, 2).requiresGrad(true), d = f64(3, 4).requiresGrad(true);
+        c.add(d).mul(f64(2, 3)).backward(up);             // first pass: c and d took one fresh [2, 3]
+        c.mul(f64(10, 10)).sum().backward();              // += into c's gradient only
+        assertClose(c.grad(), new double[] {12, 13}, new long[] {2}, 0, 0);
+        assertClose(d.grad(), new double[] {2, 3}, new long[] {2}, 0, 0);
+
+        // w reaches the root twice. The add's backward runs first and gives its gradient g both to w
+        // (taken) and to m; then the mul's backward brings w a second contribution, and m's
+        // gradient (g plus the mul's part) is summed after that: adding into w's g in place would
+        // change m's gradient too.
+        Tensor w = f64(1, 2).requiresGrad(true), x = f64(5, 7).requiresGrad(true);
+        Tensor m = x.mul(3);
+        w.mul(m).add(w.add(m)).mul(f64(2, 3)).sum().backward();   // d/dw = (3x + 1)·[2, 3], d/dx = 3(w + 1)·[2, 3]
+        assertClose(w.grad(), new double[] {32, 66}, new long[] {2}, 0, 0);
+        assertClose(x.grad(), new double[] {12, 27}, new long[] {2}, 0, 0);
+        w.sum().backward();
+        assertClose(w.grad(), new double[] {33, 67}, new long[] {2}, 0, 0);
+        assertClose(x.grad(), new double[] {12, 27}, new long[] {2}, 0, 0);
+    }
+
     @Test void gradientsAccumulateAcrossBackwardCalls() {
         Tensor x = f64(1, -2, 3).requiresGrad(true);
         Tensor y = x.mul(x).sum();                        // dy/dx = 2x

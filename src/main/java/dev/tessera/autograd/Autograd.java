@@ -2,6 +2,7 @@ package dev.tessera.autograd;
 
 import dev.tessera.Tensor;
 import dev.tessera.TesseraException;
+import dev.tessera.backend.Storage;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -65,7 +66,8 @@ public final class Autograd {
         if (!root.shape().equals(grad.shape()))
             throw new TesseraException("backward: grad has shape " + grad.shape() + " but the tensor has shape " + root.shape());
         try (var scope = GradMode.disabled(); var pass = Temporaries.open()) {
-            if (root.gradFn() == null) { pass.keep(accumulate(root, grad)); return; }
+            Leaves leaves = new Leaves(Storage.created(), pass);
+            if (root.gradFn() == null) { leaves.accumulate(root, grad); leaves.finish(); return; }
             List<Node> order = topologicalOrder(root.gradFn());
             Map<Node, Tensor> grads = new IdentityHashMap<>();
             grads.put(root.gradFn(), grad);
@@ -82,10 +84,11 @@ public final class Autograd {
                         if (input == null || !input.requiresGrad() || inputGrads[i] == null) continue;
                         done.add(inputGrads[i]);
                         Tensor gi = sumToShape(inputGrads[i], input);
+                        leaves.handedOut(gi);
                         if (input.gradFn() == null) {
-                            Tensor own = accumulate(input, gi);
-                            step.keep(own);
-                            pass.keep(own);   // a leaf's .grad outlives the pass
+                            Tensor newGrad = leaves.accumulate(input, gi);
+                            step.keep(newGrad);
+                            pass.keep(newGrad);   // a leaf's .grad outlives the pass
                         } else {
                             Tensor before = grads.get(input.gradFn());
                             if (before != null) done.add(before);
@@ -99,6 +102,56 @@ public final class Autograd {
                 for (Tensor t : done)
                     if (!grads.containsValue(t) && pass.owns(t)) t.internalRelease();
             }
+            leaves.finish();
+        }
+    }
+
+    /**
+     * Accumulation into the leaves' .grad of one backward pass. As PyTorch's AccumulateGrad, a
+     * leaf without a gradient takes the incoming one without a copy when this pass made it (its
+     * storage is newer than the pass) and it is contiguous: copying every parameter's gradient
+     * cost an MLP step a full pass over fresh memory. While the pass runs, a taken gradient is never
+     * written (a second contribution makes a new sum), since another gradient of the pass may share
+     * its storage (an add's backward hands one tensor to both inputs); at the end, a taken gradient
+     * whose storage went out more than once is copied, so that every leaf owns its .grad, and a later
+     * += into it changes nothing else. Every tensor that becomes a .grad leaves the pass's
+     * {@link Temporaries} and is pinned: the pass never releases it.
+     */
+    private static final class Leaves {
+        private final long passStart;
+        private final Temporaries pass;
+        private final Map<Storage, Integer> handedOut = new IdentityHashMap<>();
+        /** Leaf → the gradient it took without a copy in this pass. */
+        private final Map<Tensor, Tensor> taken = new IdentityHashMap<>();
+
+        Leaves(long passStart, Temporaries pass) { this.passStart = passStart; this.pass = pass; }
+
+        void handedOut(Tensor g) { handedOut.merge(g.raw().storage(), 1, Integer::sum); }
+
+        /** Adds g into leaf.grad; returns the tensor that became leaf.grad, or null when it was added in place. */
+        Tensor accumulate(Tensor leaf, Tensor g) {
+            if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
+            Tensor old = leaf.grad();
+            if (old == null) {
+                boolean ours = g.raw().storage().serial() > passStart && g.isContiguous();
+                if (ours) taken.put(leaf, g);
+                return becomeGrad(leaf, ours ? g : g.clone());   // a copy: later += must not alias the caller's tensor
+            }
+            if (taken.get(leaf) == old) return becomeGrad(leaf, old.add(g));
+            old.add_(g);
+            return null;
+        }
+
+        private Tensor becomeGrad(Tensor leaf, Tensor g) {
+            leaf.internalSetGrad(g.internalPin());
+            pass.keep(g);   // made outside a step (finish): out of the pass's hands at once
+            return g;
+        }
+
+        void finish() {
+            taken.forEach((leaf, g) -> {
+                if (leaf.grad() == g && handedOut.getOrDefault(g.raw().storage(), 0) > 1) becomeGrad(leaf, g.clone());
+            });
         }
     }
 
@@ -113,15 +166,6 @@ public final class Autograd {
             if (d < lead || (target[d - lead] == 1 && shape[d] != 1)) dims.add(d);
         Tensor summed = dims.isEmpty() ? g : g.sum(dims.stream().mapToInt(Integer::intValue).toArray(), true);
         return summed.reshape(target);
-    }
-
-    /** Adds g into leaf.grad; returns the new .grad tensor when one was made (it must outlive the pass), else null. */
-    private static Tensor accumulate(Tensor leaf, Tensor g) {
-        if (g.dtype() != leaf.dtype()) g = g.to(leaf.dtype());
-        if (leaf.grad() != null) { leaf.grad().add_(g); return null; }
-        Tensor own = g.clone();   // own copy: later += must not alias
-        leaf.internalSetGrad(own);
-        return own;
     }
 
     private static List<Node> topologicalOrder(Node root) {

@@ -9,6 +9,9 @@ import dev.tessera.Device;
  * to saved tensors.
  */
 public abstract class Storage {
+    private static final java.util.concurrent.atomic.AtomicLong CREATED = new java.util.concurrent.atomic.AtomicLong();
+    /** 1, 2, 3, … in order of creation. */
+    private final long serial = CREATED.incrementAndGet();
     private final DType dtype;
     private final long numel;
     private int version;
@@ -18,6 +21,10 @@ public abstract class Storage {
     protected Storage(DType dtype, long numel) { this.dtype = dtype; this.numel = numel; }
 
     public final DType dtype() { return dtype; }
+    /** This storage's place in creation order: a storage made after {@link #created()} returned s has a serial above s. */
+    public final long serial() { return serial; }
+    /** How many storages have been created so far. */
+    public static long created() { return CREATED.get(); }
     public final long numel() { return numel; }
     public abstract Device device();
 

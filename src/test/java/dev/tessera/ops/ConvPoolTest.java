@@ -294,6 +294,32 @@ public class ConvPoolTest {
         }
     }
 
+    /** The float32 2×2 stride-2 loop (its own path) picks the winners of the float64 loops on ties and NaNs (the first NaN wins). */
+    @Test void maxPool2x2Float32TiesAndNaNs() {
+        double nan = Double.NaN;
+        double[] v = {1, 1, 3, 0,        // plane 0, windows: {1, 1, 2, 5} → 5; {3, 0, NaN, 1} → NaN;
+                      2, 5, nan, 1,      // {1, 0, 5, 2} → 5; {NaN, NaN, 1, 9} → the first NaN
+                      1, 0, nan, nan,
+                      5, 2, 1, 9,
+                      -1, -2, 4, 4,      // plane 1: ties, the first in window order wins
+                      0, 0, 0, 0,
+                      -3, -1, 4, 4,
+                      0, 0, 0, 0};
+        Tensor x64 = Tensor.of(v, 1, 2, 4, 4).requiresGrad(true);
+        Tensor x32 = Tensor.of(v, 1, 2, 4, 4).to(DType.FLOAT32).requiresGrad(true);
+        Tensor out64 = Conv.maxPool2d(x64, pair(2, 2), null, pair(0, 0)), out32 = Conv.maxPool2d(x32, pair(2, 2), null, pair(0, 0));
+        double[] o64 = out64.toDoubleArray(), o32 = out32.toDoubleArray();
+        for (int i = 0; i < o64.length; i++)
+            assertTrue(Double.compare(o64[i], o32[i]) == 0, "output " + i + ": " + o32[i] + " vs " + o64[i]);
+        Tensor r = Tensor.of(new double[] {1, 2, 3, 4, 5, 6, 7, 8}, 1, 2, 2, 2);
+        out64.backward(r);
+        out32.backward(r.to(DType.FLOAT32));
+        double[] expected = {0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 4, 0, 3, 0, 0, 0,
+                             0, 0, 6, 0, 5, 0, 0, 0, 0, 0, 8, 0, 7, 0, 0, 0};
+        assertClose(x64.grad(), expected, new long[] {1, 2, 4, 4}, 0, 0);
+        assertClose(x32.grad(), expected, new long[] {1, 2, 4, 4}, 0, 0);
+    }
+
     @Test void avgPool2dGradients() {
         Random rng = new Random(44);
         GradCheck.check(in -> Conv.avgPool2d(in[0].transpose(2, 3), pair(2, 2), pair(1, 1), pair(1, 0)), random64(rng, 1, 2, 4, 3).requiresGrad(true));

@@ -294,6 +294,101 @@ final class CpuConvolution {
         }
     }
 
+    // ------------------------------------------------------------------ 1×1, stride 1, no padding
+
+    /**
+     * Whether the convolution is a plain product per image and group: a 1×1 kernel at stride 1
+     * without padding, on an input (when given) whose image rows follow each other (stride W,
+     * unit stride along W), so that x[n] is the [C, H·W] matrix with row stride x's channel stride.
+     */
+    private static boolean pointwise(Shape sp, View x) {
+        if (sp.kh != 1 || sp.kw != 1 || sp.sh != 1 || sp.sw != 1 || sp.ph != 0 || sp.pw != 0) return false;
+        if (x == null) return true;
+        long[] st = x.strides();
+        return (sp.w == 1 || st[3] == 1) && (sp.h == 1 || st[2] == (long) sp.w * (sp.w == 1 ? 1 : st[3]))
+                && st[1] >= (long) sp.h * sp.w;
+    }
+
+    /**
+     * 1×1 convolutions as GEMMs on the NCHW data where it lies (no image copy, no tile copy-out):
+     * per image n and group, out[n] = W·x[n], dx[n] = Wᵀ·grad[n], dW = Σ_n grad[n]·x[n]ᵀ (one
+     * partial per thread, added once). Images are split over threads (each GEMM then runs on its
+     * thread); a batch of one leaves the GEMM its own threads.
+     */
+    private static final class Pointwise {
+        private Pointwise() {}
+
+        static void forward(Shape sp, View x, View weight, View bias, View out) {
+            int hw = sp.h * sp.w, ldx = (int) x.strides()[1], xN = (int) x.strides()[0];
+            int xOff = (int) x.offset(), wOff = (int) weight.offset(), oOff = (int) out.offset();
+            Object xa = CpuBackend.arrayOf(x), wa = CpuBackend.arrayOf(weight), oa = CpuBackend.arrayOf(out);
+            Object ba = bias == null ? null : CpuBackend.arrayOf(bias);
+            int bOff = bias == null ? 0 : (int) bias.offset(), bStride = bias == null ? 0 : (int) bias.strides()[0];
+            Parallel.forRange(sp.n, 2L * sp.n * sp.oc * hw * sp.cg, (n0, n1) -> {
+                for (int n = n0; n < n1; n++)
+                    for (int gr = 0; gr < sp.groups; gr++) {
+                        int o0 = oOff + (n * sp.oc + gr * sp.ocg) * hw;
+                        if (ba != null)
+                            for (int r = 0; r < sp.ocg; r++) {
+                                int bi = bOff + (gr * sp.ocg + r) * bStride;
+                                if (oa instanceof float[] f) Arrays.fill(f, o0 + r * hw, o0 + (r + 1) * hw, ((float[]) ba)[bi]);
+                                else Arrays.fill((double[]) oa, o0 + r * hw, o0 + (r + 1) * hw, ((double[]) ba)[bi]);
+                            }
+                        gemm(false, false, sp.ocg, hw, sp.cg, wa, wOff + gr * sp.ocg * sp.cg, sp.cg,
+                                xa, xOff + n * xN + gr * sp.cg * ldx, ldx, oa, o0, hw, ba != null);
+                    }
+            });
+        }
+
+        static void backwardData(Shape sp, View grad, View weight, View dx) {
+            int hw = sp.h * sp.w, gOff = (int) grad.offset(), wOff = (int) weight.offset(), dOff = (int) dx.offset();
+            Object ga = CpuBackend.arrayOf(grad), wa = CpuBackend.arrayOf(weight), da = CpuBackend.arrayOf(dx);
+            Parallel.forRange(sp.n, 2L * sp.n * sp.oc * hw * sp.cg, (n0, n1) -> {
+                for (int n = n0; n < n1; n++)
+                    for (int gr = 0; gr < sp.groups; gr++)
+                        gemm(true, false, sp.cg, hw, sp.ocg, wa, wOff + gr * sp.ocg * sp.cg, sp.cg,
+                                ga, gOff + (n * sp.oc + gr * sp.ocg) * hw, hw, da, dOff + (n * sp.c + gr * sp.cg) * hw, hw, false);
+            });
+        }
+
+        static void backwardWeight(Shape sp, View grad, View x, View dweight) {
+            int hw = sp.h * sp.w, ldx = (int) x.strides()[1], xN = (int) x.strides()[0];
+            int gOff = (int) grad.offset(), xOff = (int) x.offset(), size = sp.oc * sp.cg;
+            Object ga = CpuBackend.arrayOf(grad), xa = CpuBackend.arrayOf(x);
+            boolean f32 = ga instanceof float[];
+            int threads = Math.max(1, Math.min(Parallel.threads(), sp.n));
+            Object[] parts = new Object[threads];
+            Parallel.forRange(threads, 2L * sp.n * sp.oc * hw * sp.cg, (c0, c1) -> {
+                Object acc = f32 ? new float[size] : new double[size];
+                parts[c0] = acc;
+                for (int n = sp.n * c0 / threads; n < sp.n * c1 / threads; n++)
+                    for (int gr = 0; gr < sp.groups; gr++)
+                        gemm(false, true, sp.ocg, sp.cg, hw, ga, gOff + (n * sp.oc + gr * sp.ocg) * hw, hw,
+                                xa, xOff + n * xN + gr * sp.cg * ldx, ldx, acc, gr * sp.ocg * sp.cg, sp.cg, true);
+            });
+            Object dw = CpuBackend.arrayOf(dweight);
+            int dwOff = (int) dweight.offset();
+            for (int i = 0; i < size; i++) {
+                double sum = 0;
+                for (Object part : parts)
+                    if (part != null) sum += f32 ? ((float[]) part)[i] : ((double[]) part)[i];
+                if (f32) ((float[]) dw)[dwOff + i] = (float) sum;
+                else ((double[]) dw)[dwOff + i] = sum;
+            }
+        }
+
+        /** {@link Gemm#sgemm} (its no-Vector-API path when the tests force it) or {@link Gemm#dgemm}, by the arrays' type. */
+        private static void gemm(boolean ta, boolean tb, int m, int n, int k, Object a, int aOff, int lda, Object b, int bOff, int ldb,
+                                 Object c, int cOff, int ldc, boolean accumulate) {
+            if (c instanceof float[] cf) {
+                if (vector) Gemm.sgemm(ta, tb, m, n, k, (float[]) a, aOff, lda, (float[]) b, bOff, ldb, cf, cOff, ldc, accumulate);
+                else Gemm.sgemmFallback(ta, tb, m, n, k, (float[]) a, aOff, lda, (float[]) b, bOff, ldb, cf, cOff, ldc, accumulate);
+            } else {
+                Gemm.dgemm(ta, tb, m, n, k, (double[]) a, aOff, lda, (double[]) b, bOff, ldb, (double[]) c, cOff, ldc, accumulate);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ image preparation
 
     /**
@@ -366,6 +461,7 @@ final class CpuConvolution {
     static void forward(View x, View weight, View bias, ConvGeometry g, int groups, View out) {
         Shape sp = new Shape(g, weight.shape()[0], groups);
         if (sp.n == 0) return;
+        if (pointwise(sp, x)) { Pointwise.forward(sp, x, weight, bias, out); return; }
         Pass ps = new Pass(groups, sp.ocg, sp.depth(), sp.wq, sp.oh, sp.ow, CpuBackend.arrayOf(weight), (int) weight.offset(),
                 sp.forwardOffsets(sp.depth()), vector);
         ps.dstOff = (int) out.offset(); ps.dstN = sp.oc * sp.oh * sp.ow; ps.dstC = sp.oh * sp.ow; ps.dstT = sp.ow; ps.dstU = 1;
@@ -428,6 +524,7 @@ final class CpuConvolution {
     static void backwardData(View grad, View weight, ConvGeometry g, int groups, View dx) {
         Shape sp = new Shape(g, weight.shape()[0], groups);
         if (sp.n == 0) return;
+        if (pointwise(sp, null)) { Pointwise.backwardData(sp, grad, weight, dx); return; }
         // Shifts over all phases, to pad the gradient once: reads t + e + padT stay in [0, hg).
         int eMin = Integer.MAX_VALUE, eMax = Integer.MIN_VALUE, fMin = Integer.MAX_VALUE, fMax = Integer.MIN_VALUE;
         for (int rh = 0; rh < sp.sh; rh++)
@@ -522,6 +619,11 @@ final class CpuConvolution {
         if (dbias != null && !fusedBias) biasGradient(grad, (int) oc, dbias);
         if (dweight == null) return;
         Shape sp = new Shape(g, oc, groups);
+        if (pointwise(sp, x)) {
+            Pointwise.backwardWeight(sp, grad, x, dweight);
+            if (fusedBias) biasGradient(grad, (int) oc, dbias);
+            return;
+        }
         int depth = sp.depth();
         // The 4×4 dot kernel wants rows and taps in fours; depthwise-like groups (a row or two) use 1×8.
         boolean oneRow = sp.ocg < 4;

@@ -83,8 +83,18 @@ final class VectorConv {
      * cost about a third of the FMAs).
      */
     static void dots4x4(int len, float[] g, int g0, int ldg, float[] src, int[] boff, int bOff, float[] acc, int accOff, int lda) {
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00,
-                s20 = s00, s21 = s00, s22 = s00, s23 = s00, s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        // The sums start from acc and go back with plain stores: with an add before each store,
+        // JDK 17's C2 left 8 of the 16 stores unintrinsified in a training run (species not
+        // constant: "missing constant" under -XX:+PrintIntrinsics), which cost half an M3 step.
+        final int a0 = accOff, a1 = a0 + lda * L, a2 = a1 + lda * L, a3 = a2 + lda * L;
+        FloatVector s00 = FloatVector.fromArray(S, acc, a0), s01 = FloatVector.fromArray(S, acc, a0 + L),
+                s02 = FloatVector.fromArray(S, acc, a0 + 2 * L), s03 = FloatVector.fromArray(S, acc, a0 + 3 * L),
+                s10 = FloatVector.fromArray(S, acc, a1), s11 = FloatVector.fromArray(S, acc, a1 + L),
+                s12 = FloatVector.fromArray(S, acc, a1 + 2 * L), s13 = FloatVector.fromArray(S, acc, a1 + 3 * L),
+                s20 = FloatVector.fromArray(S, acc, a2), s21 = FloatVector.fromArray(S, acc, a2 + L),
+                s22 = FloatVector.fromArray(S, acc, a2 + 2 * L), s23 = FloatVector.fromArray(S, acc, a2 + 3 * L),
+                s30 = FloatVector.fromArray(S, acc, a3), s31 = FloatVector.fromArray(S, acc, a3 + L),
+                s32 = FloatVector.fromArray(S, acc, a3 + 2 * L), s33 = FloatVector.fromArray(S, acc, a3 + 3 * L);
         final int r0 = g0, r1 = r0 + ldg, r2 = r1 + ldg, r3 = r2 + ldg;
         final int q0 = boff[bOff], q1 = boff[bOff + 1], q2 = boff[bOff + 2], q3 = boff[bOff + 3];
         for (int p = 0; p < len; p += L) {
@@ -99,28 +109,19 @@ final class VectorConv {
             gv = FloatVector.fromArray(S, g, r3 + p);
             s30 = gv.fma(x0, s30); s31 = gv.fma(x1, s31); s32 = gv.fma(x2, s32); s33 = gv.fma(x3, s33);
         }
-        final int a0 = accOff, a1 = a0 + lda * L, a2 = a1 + lda * L, a3 = a2 + lda * L;
-        FloatVector.fromArray(S, acc, a0).add(s00).intoArray(acc, a0);
-        FloatVector.fromArray(S, acc, a0 + L).add(s01).intoArray(acc, a0 + L);
-        FloatVector.fromArray(S, acc, a0 + 2 * L).add(s02).intoArray(acc, a0 + 2 * L);
-        FloatVector.fromArray(S, acc, a0 + 3 * L).add(s03).intoArray(acc, a0 + 3 * L);
-        FloatVector.fromArray(S, acc, a1).add(s10).intoArray(acc, a1);
-        FloatVector.fromArray(S, acc, a1 + L).add(s11).intoArray(acc, a1 + L);
-        FloatVector.fromArray(S, acc, a1 + 2 * L).add(s12).intoArray(acc, a1 + 2 * L);
-        FloatVector.fromArray(S, acc, a1 + 3 * L).add(s13).intoArray(acc, a1 + 3 * L);
-        FloatVector.fromArray(S, acc, a2).add(s20).intoArray(acc, a2);
-        FloatVector.fromArray(S, acc, a2 + L).add(s21).intoArray(acc, a2 + L);
-        FloatVector.fromArray(S, acc, a2 + 2 * L).add(s22).intoArray(acc, a2 + 2 * L);
-        FloatVector.fromArray(S, acc, a2 + 3 * L).add(s23).intoArray(acc, a2 + 3 * L);
-        FloatVector.fromArray(S, acc, a3).add(s30).intoArray(acc, a3);
-        FloatVector.fromArray(S, acc, a3 + L).add(s31).intoArray(acc, a3 + L);
-        FloatVector.fromArray(S, acc, a3 + 2 * L).add(s32).intoArray(acc, a3 + 2 * L);
-        FloatVector.fromArray(S, acc, a3 + 3 * L).add(s33).intoArray(acc, a3 + 3 * L);
+        s00.intoArray(acc, a0); s01.intoArray(acc, a0 + L); s02.intoArray(acc, a0 + 2 * L); s03.intoArray(acc, a0 + 3 * L);
+        s10.intoArray(acc, a1); s11.intoArray(acc, a1 + L); s12.intoArray(acc, a1 + 2 * L); s13.intoArray(acc, a1 + 3 * L);
+        s20.intoArray(acc, a2); s21.intoArray(acc, a2 + L); s22.intoArray(acc, a2 + 2 * L); s23.intoArray(acc, a2 + 3 * L);
+        s30.intoArray(acc, a3); s31.intoArray(acc, a3 + L); s32.intoArray(acc, a3 + 2 * L); s33.intoArray(acc, a3 + 3 * L);
     }
 
     /** One row of g against eight shifted slices, lanes kept as in {@link #dots4x4}: acc[accOff + q·L + lane], q &lt; 8. */
     static void dots1x8(int len, float[] g, int g0, float[] src, int[] boff, int bOff, float[] acc, int accOff) {
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+        final int a = accOff;   // started from acc, as in dots4x4
+        FloatVector s0 = FloatVector.fromArray(S, acc, a), s1 = FloatVector.fromArray(S, acc, a + L),
+                s2 = FloatVector.fromArray(S, acc, a + 2 * L), s3 = FloatVector.fromArray(S, acc, a + 3 * L),
+                s4 = FloatVector.fromArray(S, acc, a + 4 * L), s5 = FloatVector.fromArray(S, acc, a + 5 * L),
+                s6 = FloatVector.fromArray(S, acc, a + 6 * L), s7 = FloatVector.fromArray(S, acc, a + 7 * L);
         final int q0 = boff[bOff], q1 = boff[bOff + 1], q2 = boff[bOff + 2], q3 = boff[bOff + 3];
         final int q4 = boff[bOff + 4], q5 = boff[bOff + 5], q6 = boff[bOff + 6], q7 = boff[bOff + 7];
         for (int p = 0; p < len; p += L) {
@@ -134,14 +135,7 @@ final class VectorConv {
             s6 = gv.fma(FloatVector.fromArray(S, src, q6 + p), s6);
             s7 = gv.fma(FloatVector.fromArray(S, src, q7 + p), s7);
         }
-        final int a = accOff;
-        FloatVector.fromArray(S, acc, a).add(s0).intoArray(acc, a);
-        FloatVector.fromArray(S, acc, a + L).add(s1).intoArray(acc, a + L);
-        FloatVector.fromArray(S, acc, a + 2 * L).add(s2).intoArray(acc, a + 2 * L);
-        FloatVector.fromArray(S, acc, a + 3 * L).add(s3).intoArray(acc, a + 3 * L);
-        FloatVector.fromArray(S, acc, a + 4 * L).add(s4).intoArray(acc, a + 4 * L);
-        FloatVector.fromArray(S, acc, a + 5 * L).add(s5).intoArray(acc, a + 5 * L);
-        FloatVector.fromArray(S, acc, a + 6 * L).add(s6).intoArray(acc, a + 6 * L);
-        FloatVector.fromArray(S, acc, a + 7 * L).add(s7).intoArray(acc, a + 7 * L);
+        s0.intoArray(acc, a); s1.intoArray(acc, a + L); s2.intoArray(acc, a + 2 * L); s3.intoArray(acc, a + 3 * L);
+        s4.intoArray(acc, a + 4 * L); s5.intoArray(acc, a + 5 * L); s6.intoArray(acc, a + 6 * L); s7.intoArray(acc, a + 7 * L);
     }
 }

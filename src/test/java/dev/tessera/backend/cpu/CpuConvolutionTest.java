@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * autograd, against ConvPoolTest's textbook loops (forward) and their adjoint written here
  * (gradients), on the Vector API kernels and on the fallback, in float32 and float64, over
  * shapes chosen to reach every kernel and every edge: stride, padding (also beyond the kernel),
- * dilation, groups, depthwise, channel multipliers, 1×1, batch 1, non-contiguous input, row
+ * dilation, groups, depthwise, channel multipliers, 1×1 (also as GEMMs on the data in place), batch 1, non-contiguous input, row
  * counts and position counts that do not divide the tiles (8 rows; 32, 64 and 256 positions).
  */
 class CpuConvolutionTest {
@@ -51,6 +51,12 @@ class CpuConvolutionTest {
         of(1, 40, 6, 5, 9, 1, 3, 1, 1, 1),         // depth 360 > 256
         new Case(2, 4, 6, 9, 6, 2, 2, 4, pair(2, 1), pair(0, 2), pair(1, 2)),   // asymmetric everything
         new Case(1, 2, 5, 11, 3, 1, 3, 2, pair(1, 3), pair(1, 0), pair(2, 1)),
+        // 1×1 at stride 1 without padding: GEMMs on the data in place (Pointwise)
+        of(2, 8, 5, 5, 6, 2, 1, 1, 0, 1),          // groups 2
+        of(1, 20, 9, 11, 13, 1, 1, 1, 0, 2),       // batch 1, 13 rows, 99 positions; dilation has no effect on 1×1
+        of(3, 5, 1, 1, 7, 1, 1, 1, 0, 1),          // a 1×1 image
+        of(2, 6, 4, 5, 6, 6, 1, 1, 0, 1),          // depthwise 1×1
+        of(5, 3, 3, 2, 4, 1, 1, 1, 0, 1),          // more images than threads, 6 positions
     };
 
     @Test void sweepOnBothPathsInFloat32() {
@@ -68,6 +74,10 @@ class CpuConvolutionTest {
             check(of(2, 4, 9, 7, 8, 1, 3, 2, 1, 1), vector, DType.FLOAT32, x -> x.transpose(2, 3).contiguous().transpose(2, 3));
             check(of(2, 4, 9, 7, 8, 2, 3, 1, 1, 1), vector, DType.FLOAT32, x -> x.transpose(2, 3).contiguous().transpose(2, 3));
             check(of(1, 3, 8, 8, 8, 1, 3, 1, 1, 1), vector, DType.FLOAT32, x -> Tensor.cat(java.util.List.of(x, x), 1).slice(1, 0, 6, 2));
+            // 1×1: a channel slice (the GEMM's row stride is 2·H·W), every other image, and a transposed view (not a GEMM operand)
+            check(of(2, 3, 5, 6, 7, 1, 1, 1, 0, 1), vector, DType.FLOAT32, x -> Tensor.cat(java.util.List.of(x, x), 1).slice(1, 0, 6, 2));
+            check(of(2, 4, 5, 6, 8, 2, 1, 1, 0, 1), vector, DType.FLOAT32, x -> Tensor.cat(java.util.List.of(x, x), 0).slice(0, 0, 4, 2));
+            check(of(2, 4, 5, 6, 8, 1, 1, 1, 0, 1), vector, DType.FLOAT32, x -> x.transpose(2, 3).contiguous().transpose(2, 3));
         }
     }
 
@@ -125,7 +135,7 @@ class CpuConvolutionTest {
     /** Finite differences in float64 (GradCheck's defaults) through the kernels' strided, grouped and phase-split cases. */
     @Test void gradCheckFloat64() {
         Random rng = new Random(77);
-        for (Case k : new Case[] {SWEEP[1], SWEEP[3], SWEEP[5], SWEEP[7], SWEEP[8], SWEEP[10]}) {
+        for (Case k : new Case[] {SWEEP[1], SWEEP[3], SWEEP[5], SWEEP[6], SWEEP[7], SWEEP[8], SWEEP[10], SWEEP[12]}) {
             Tensor x = random64(rng, Math.min(k.n, 2), k.c, Math.min(k.h, 8), Math.min(k.w, 8)).requiresGrad(true);
             Tensor w = random64(rng, k.oc, k.c / k.groups, k.kh, k.kw).requiresGrad(true);
             Tensor b = random64(rng, k.oc).requiresGrad(true);
