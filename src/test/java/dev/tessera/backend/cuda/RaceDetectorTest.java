@@ -35,25 +35,9 @@ class RaceDetectorTest {
     }
 
     /** Launches a test-only kernel of mutants/races.cu (one block of 64 threads over 64 floats). */
-    private static void launch(String kernel) {
-        CudaRuntime.backend(0).cudaDevice().makeCurrent();
-        String ptx = ".version 6.3\n.target sm_75\n.address_size 64\n.visible .entry " + kernel + "(\n)\n";
-        CUmodule module = new CUmodule();
-        JCudaDriver.cuModuleLoadData(module, (ptx + "\0").getBytes(StandardCharsets.US_ASCII));
-        CUfunction f = new CUfunction();
-        JCudaDriver.cuModuleGetFunction(f, module, kernel);
-        CUdeviceptr data = new CUdeviceptr();
-        JCudaDriver.cuMemAlloc(data, 64 * 4);
-        try {
-            Pointer params = Pointer.to(Pointer.to(data), Pointer.to(new long[] {64}));
-            JCudaDriver.cuLaunchKernel(f, 1, 1, 1, 64, 1, 1, 0, null, params, null);
-        } finally {
-            JCudaDriver.cuMemFree(data);
-            JCudaDriver.cuModuleUnload(module);
-        }
-    }
+    private static void launch(String kernel) { launchOn(kernel, new float[64]); }
 
-    /** Launches a kernel of mutants/shuffles.cu as one block of data.length threads over data (i -> data[i]); returns data after. */
+    /** Launches a kernel of mutants/races.cu or shuffles.cu as one block of data.length threads over data (i -> data[i]); returns data after. */
     private static float[] launchOn(String kernel, float[] data) {
         CudaRuntime.backend(0).cudaDevice().makeCurrent();
         String ptx = ".version 6.3\n.target sm_75\n.address_size 64\n.visible .entry " + kernel + "(\n)\n";
