@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
  * Backward hands its own memory back as it goes (retain_graph=False), without the GC: through a chain
  * of 30 tanh on 1 MiB tensors, each node's backward makes about four 1 MiB tensors (out², its
  * negation, 1 − out², g·(1 − out²)); were they left to the GC, the peak during backward would rise by
-  * ~90 MiB over the forward's (92 MiB measured with the release switched off), and stay there. With the release it rises by a few MiB, and afterwards
- * only x.grad is new.
+ * ~90 MiB over the forward's (92 MiB measured with the release switched off) and stay there. With
+ * the release it rises by a few MiB, and afterwards only x.grad is new.
  */
 @Tag("cuda")
 class BackwardMemoryTest {
