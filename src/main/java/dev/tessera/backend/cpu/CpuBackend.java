@@ -556,7 +556,7 @@ public final class CpuBackend implements Backend {
         }
 
         // The sums below run four chains: a single chain waits an add's latency (4 cycles) per
-        // element. Float32 rows are read in place (no copy into a double row).
+        // element. Float32 rows are read in place (no copy into a double row), summed in double.
 
         double sum(Object a, int off, double[] row) {
             double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
@@ -574,6 +574,16 @@ public final class CpuBackend implements Backend {
 
         /** Σ (v − mean)² over one row. */
         double sumSquares(Object a, int off, double mean, double[] row) {
+            if (a instanceof float[] f) {   // in place, no copy into a double row
+                double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
+                int j = 0;
+                for (; j + 3 < s; j += 4) {
+                    double v0 = f[off + j] - mean, v1 = f[off + j + 1] - mean, v2 = f[off + j + 2] - mean, v3 = f[off + j + 3] - mean;
+                    t0 += v0 * v0; t1 += v1 * v1; t2 += v2 * v2; t3 += v3 * v3;
+                }
+                for (; j < s; j++) { double v = f[off + j] - mean; t0 += v * v; }
+                return (t0 + t1) + (t2 + t3);
+            }
             load(a, off, row);
             double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
             int j = 0;
@@ -587,6 +597,20 @@ public final class CpuBackend implements Backend {
 
         /** sums[0] = Σ g, sums[1] = Σ g·(x − mean) over one row of g and x. */
         void gradSums(Object g, int gOff, Object x, int xOff, double mean, double[] sums, double[] xr, double[] gr) {
+            if (g instanceof float[] gf && x instanceof float[] xf) {   // in place, no copies into double rows
+                double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+                int j = 0;
+                for (; j + 3 < s; j += 4) {
+                    double g0 = gf[gOff + j], g1 = gf[gOff + j + 1], g2 = gf[gOff + j + 2], g3 = gf[gOff + j + 3];
+                    a0 += g0; a1 += g1; a2 += g2; a3 += g3;
+                    b0 += g0 * (xf[xOff + j] - mean); b1 += g1 * (xf[xOff + j + 1] - mean);
+                    b2 += g2 * (xf[xOff + j + 2] - mean); b3 += g3 * (xf[xOff + j + 3] - mean);
+                }
+                for (; j < s; j++) { double gj = gf[gOff + j]; a0 += gj; b0 += gj * (xf[xOff + j] - mean); }
+                sums[0] = (a0 + a1) + (a2 + a3);
+                sums[1] = (b0 + b1) + (b2 + b3);
+                return;
+            }
             load(x, xOff, xr);
             load(g, gOff, gr);
             double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
