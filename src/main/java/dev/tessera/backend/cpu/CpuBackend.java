@@ -480,7 +480,13 @@ public final class CpuBackend implements Backend {
             double[] row = new double[bn.s];
             for (int c = from; c < to; c++) {
                 double sum = 0, sq = 0;
-                for (int i = 0; i < bn.n; i++) sum += bn.sum(arrayOf(x), bn.at(x, i, c), row);
+                if (VECTOR && arrayOf(x) instanceof float[] xf && bn.m > 0) {
+                    float k = xf[bn.at(x, 0, c)];   // a shift inside the data: the float lanes sum values near zero
+                    for (int i = 0; i < bn.n; i++) sum += VectorKernels.shiftedSum(xf, bn.at(x, i, c), bn.s, k);
+                    sum += (double) k * bn.m;
+                } else {
+                    for (int i = 0; i < bn.n; i++) sum += bn.sum(arrayOf(x), bn.at(x, i, c), row);
+                }
                 double mean = sum / bn.m;
                 for (int i = 0; i < bn.n; i++) sq += bn.sumSquares(arrayOf(x), bn.at(x, i, c), mean, row);
                 double var = sq / bn.m, invstd = 1 / Math.sqrt(var + eps);
@@ -574,6 +580,7 @@ public final class CpuBackend implements Backend {
 
         /** Σ (v − mean)² over one row. */
         double sumSquares(Object a, int off, double mean, double[] row) {
+            if (VECTOR && a instanceof float[] f) return VectorKernels.centredSquares(f, off, s, (float) mean);
             if (a instanceof float[] f) {   // in place, no copy into a double row
                 double t0 = 0, t1 = 0, t2 = 0, t3 = 0;
                 int j = 0;
@@ -597,6 +604,12 @@ public final class CpuBackend implements Backend {
 
         /** sums[0] = Σ g, sums[1] = Σ g·(x − mean) over one row of g and x. */
         void gradSums(Object g, int gOff, Object x, int xOff, double mean, double[] sums, double[] xr, double[] gr) {
+            if (VECTOR && g instanceof float[] gf && x instanceof float[] xf) {
+                sums[0] = 0;
+                sums[1] = 0;
+                VectorKernels.gradSums(gf, gOff, xf, xOff, s, (float) mean, sums);
+                return;
+            }
             if (g instanceof float[] gf && x instanceof float[] xf) {   // in place, no copies into double rows
                 double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
                 int j = 0;
@@ -634,7 +647,8 @@ public final class CpuBackend implements Backend {
             if (u instanceof float[] uf && v instanceof float[] vf && out instanceof float[] of) {
                 // (v − center) = (v − cf) − (center − cf): the float centre's rounding is folded into the shift exactly
                 float pf = (float) p, qf = (float) q, cf = (float) center, sf = (float) (shift - q * (center - cf));
-                for (int j = 0; j < s; j++) of[oOff + j] = uf[uOff + j] * pf + ((vf[vOff + j] - cf) * qf + sf);
+                if (VECTOR) VectorKernels.affine2(uf, uOff, pf, vf, vOff, cf, qf, sf, of, oOff, s);
+                else for (int j = 0; j < s; j++) of[oOff + j] = uf[uOff + j] * pf + ((vf[vOff + j] - cf) * qf + sf);
                 return;
             }
             load(u, uOff, ur);
@@ -651,7 +665,8 @@ public final class CpuBackend implements Backend {
                 float sc = (float) scale, mf = (float) mean, bf = (float) (b - scale * (mean - mf));
                 for (int i = 0; i < n; i++) {
                     int xi = at(x, i, ch), oi = at(out, i, ch);
-                    for (int j = 0; j < s; j++) of[oi + j] = (xf[xi + j] - mf) * sc + bf;
+                    if (VECTOR) VectorKernels.centredAffine(xf, xi, of, oi, s, mf, sc, bf);
+                    else for (int j = 0; j < s; j++) of[oi + j] = (xf[xi + j] - mf) * sc + bf;
                 }
                 return;
             }

@@ -169,4 +169,60 @@ final class VectorKernels {
         }
         return new float[] {mean, rstd};
     }
+
+    // ---- batch-norm rows (float32, contiguous), summed in float lanes per row, in double across rows ----
+
+    /** Σ (f[j] − k) over one row: a shift k near the data keeps the float lanes' sums small. */
+    static double shiftedSum(float[] f, int off, int n, float k) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - L; j += L) acc = acc.add(FloatVector.fromArray(S, f, off + j).sub(k));
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) sum += f[off + j] - k;
+        return sum;
+    }
+
+    /** Σ (f[j] − mean)² over one row. */
+    static double centredSquares(float[] f, int off, int n, float mean) {
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - L; j += L) {
+            FloatVector d = FloatVector.fromArray(S, f, off + j).sub(mean);
+            acc = d.fma(d, acc);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) { double d = f[off + j] - mean; sum += d * d; }
+        return sum;
+    }
+
+    /** sums[0] += Σ g, sums[1] += Σ g·(x − mean) over one row of g and x. */
+    static void gradSums(float[] g, int go, float[] x, int xo, int n, float mean, double[] sums) {
+        FloatVector ag = FloatVector.zero(S), agx = FloatVector.zero(S);
+        int j = 0;
+        for (; j <= n - L; j += L) {
+            FloatVector gv = FloatVector.fromArray(S, g, go + j);
+            ag = ag.add(gv);
+            agx = FloatVector.fromArray(S, x, xo + j).sub(mean).fma(gv, agx);
+        }
+        double sg = ag.reduceLanes(VectorOperators.ADD), sgx = agx.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) { sg += g[go + j]; sgx += (double) g[go + j] * (x[xo + j] - mean); }
+        sums[0] += sg;
+        sums[1] += sgx;
+    }
+
+    /** o = (x − c)·scale + shift over one row. */
+    static void centredAffine(float[] x, int xo, float[] o, int oo, int n, float c, float scale, float shift) {
+        int j = 0;
+        for (; j <= n - L; j += L) FloatVector.fromArray(S, x, xo + j).sub(c).fma(scale, shift).intoArray(o, oo + j);
+        for (; j < n; j++) o[oo + j] = (x[xo + j] - c) * scale + shift;
+    }
+
+    /** o = u·p + ((v − c)·q + shift) over one row (batch norm's dx). */
+    static void affine2(float[] u, int uo, float p, float[] v, int vo, float c, float q, float shift, float[] o, int oo, int n) {
+        int j = 0;
+        for (; j <= n - L; j += L)
+            FloatVector.fromArray(S, u, uo + j).fma(FloatVector.broadcast(S, p), FloatVector.fromArray(S, v, vo + j).sub(c).fma(q, shift))
+                    .intoArray(o, oo + j);
+        for (; j < n; j++) o[oo + j] = u[uo + j] * p + ((v[vo + j] - c) * q + shift);
+    }
 }
