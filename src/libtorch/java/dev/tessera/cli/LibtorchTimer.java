@@ -116,6 +116,18 @@ public final class LibtorchTimer implements ReferenceTimer {
     }
 
     @Override
+    public double linearTrainSeconds(int batch, int in, int out) {
+        applyThreads(false);
+        try (PointerScope outer = new PointerScope()) {
+            Tensor x = torch.randn(batch, in).requires_grad_(true);
+            Tensor weight = torch.randn(out, in).requires_grad_(true);
+            TensorOptional bias = new TensorOptional(torch.randn(out).requires_grad_(true));
+            Tensor grad = torch.randn(batch, out);
+            return median(() -> backward(torch.linear(x, weight, bias), grad));
+        }
+    }
+
+    @Override
     public double batchNormTrainSeconds(int n, int c, int h, int w) {
         applyThreads(false);
         try (PointerScope outer = new PointerScope()) {

@@ -7,6 +7,7 @@ import dev.tessera.backend.cpu.Parallel;
 import dev.tessera.ops.Conv;
 import dev.tessera.examples.CustomModulesExample;
 import dev.tessera.nn.BatchNorm2d;
+import dev.tessera.nn.functional.F;
 import dev.tessera.nn.CrossEntropyLoss;
 import dev.tessera.nn.Linear;
 import dev.tessera.nn.Module;
@@ -111,6 +112,10 @@ final class BenchCommand implements Runnable {
         Tensor bd = Tensor.randn(64).requiresGrad(true), gd = Tensor.randn(64, 64, 28, 28);
         double td = Timing.medianSeconds(() -> Conv.conv2d(xd, wd, bd, one, one, one, 64).backward(gd));
         rows.add(new Row("conv2d_dw_64x64x28x28_k3_fwdbwd", td * 1e3, "ms", false, threads, ref -> ref.conv2dTrainSeconds(64, 64, 28, 28, 64, 3, 64) * 1e3));
+        Tensor xl = Tensor.randn(256, 784).requiresGrad(true), wl = Tensor.randn(512, 784).requiresGrad(true);
+        Tensor bl = Tensor.randn(512).requiresGrad(true), gl = Tensor.randn(256, 512);
+        double tl = Timing.medianSeconds(() -> F.linear(xl, wl, bl).backward(gl));
+        rows.add(new Row("linear_784x512_b256_fwdbwd", tl * 1e3, "ms", false, threads, ref -> ref.linearTrainSeconds(256, 784, 512) * 1e3));
         BatchNorm2d bn = new BatchNorm2d(32);
         Tensor xb = Tensor.randn(64, 32, 28, 28).requiresGrad(true), gb = Tensor.randn(64, 32, 28, 28);
         double tb = Timing.medianSeconds(() -> bn.forward(xb).backward(gb));

@@ -26,6 +26,12 @@ public interface ReferenceTimer {
     double conv2dTrainSeconds(int n, int c, int h, int w, int oc, int k, int groups);
 
     /**
+     * linear (x·Wᵀ + b) forward, then backward with a fixed random upstream gradient, with x, weight
+     * and bias requiring grad: x [batch, in], weight [out, in], bias [out].
+     */
+    double linearTrainSeconds(int batch, int in, int out);
+
+    /**
      * BatchNorm2d(c) in training mode (affine, eps 1e-5, momentum 0.1, running statistics updated)
      * forward, then backward with a fixed random upstream gradient; x [n, c, h, w] requires grad.
      */
