@@ -323,21 +323,23 @@ final class CachingAllocator {
         TreeSet<Chunk> pool = c.small ? smallFree : largeFree;
         c.free = true;
         if (c.next != null && c.next.free) {
-            Chunk n = c.next;
-            pool.remove(n);
-            c.size += n.size;
-            c.next = n.next;
-            if (n.next != null) n.next.prev = c;
+            pool.remove(c.next);
+            absorbNext(c);
         }
         if (c.prev != null && c.prev.free) {
-            Chunk p = c.prev;
-            pool.remove(p);
-            p.size += c.size;
-            p.next = c.next;
-            if (c.next != null) c.next.prev = p;
-            c = p;
+            c = c.prev;
+            pool.remove(c);
+            absorbNext(c);
         }
         pool.add(c);
+    }
+
+    /** c takes in its right-hand neighbour in the segment (both free; neither in a pool). */
+    private static void absorbNext(Chunk c) {
+        Chunk n = c.next;
+        c.size += n.size;
+        c.next = n.next;
+        if (n.next != null) n.next.prev = c;
     }
 
     /** Returns every fully free segment to the driver, after the queued kernels that may still touch them have run. */
